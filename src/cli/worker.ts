@@ -29,7 +29,13 @@ export const workerCommand: CommandModule<GlobalArgs, WorkerArgs> = {
     try {
       if (!(await isMigrated(conn.pool))) throw new CliError("The database is not migrated: run 'job-review migrate' first");
       const worker = await startReviewWorker({ pool: conn.pool, config: ctx.config, log: ctx.log, concurrency });
-      ctx.out(`Worker ${worker.id} running (concurrency ${concurrency}). Press Ctrl-C to stop.`, { event: 'started', workerId: worker.id, concurrency });
+      const paused = ctx.config.reviewsEnabled ? '' : ', reviews disabled by JOB_REVIEW_ENABLED=false';
+      ctx.out(`Worker ${worker.id} running (concurrency ${concurrency}${paused}). Press Ctrl-C to stop.`, {
+        event: 'started',
+        workerId: worker.id,
+        concurrency,
+        reviewsEnabled: ctx.config.reviewsEnabled,
+      });
       const signal = await Promise.race([untilSignal(), worker.promise.then(() => 'stopped' as const)]);
       ctx.log.info(`${signal}: stopping the worker (running reviews get up to ${ctx.config.shutdownTimeoutSeconds}s)`);
       await worker.stop();

@@ -9,6 +9,8 @@ export interface WorkerTuning {
   connectionString?: string;
   concurrency: number;
   shutdownTimeoutSeconds: number;
+  /** false: no local queue, since it would lock review entries it must not run. */
+  reviewsEnabled?: boolean;
 }
 
 export function workerPreset(t: WorkerTuning): GraphileConfig.Preset {
@@ -20,7 +22,7 @@ export function workerPreset(t: WorkerTuning): GraphileConfig.Preset {
       fileExtensions: ['.ts', '.js'],
       // Fetch and lock a batch per round trip, and complete jobs in batches:
       // graphile-worker's own fast path.
-      localQueue: { size: Math.max(2, t.concurrency) },
+      localQueue: { size: t.reviewsEnabled === false ? -1 : Math.max(2, t.concurrency) },
       completeJobBatchDelay: 0,
       failJobBatchDelay: 0,
       // After this long, running reviews are aborted and handed back.

@@ -80,7 +80,7 @@ export async function startReviewWorker(opts: ReviewWorkerOptions): Promise<Revi
   try {
     runner = await run({
       preset: {
-        extends: [workerPreset({ concurrency, shutdownTimeoutSeconds: config.shutdownTimeoutSeconds })],
+        extends: [workerPreset({ concurrency, shutdownTimeoutSeconds: config.shutdownTimeoutSeconds, reviewsEnabled: config.reviewsEnabled })],
       },
       pgPool: pool,
       events: events as never,
