@@ -25,7 +25,7 @@ export const workerCommand: CommandModule<GlobalArgs, WorkerArgs> = {
   handler: runCommand(async (args) => {
     const ctx = commandContext(args);
     const concurrency = args.concurrency ?? ctx.config.concurrency;
-    const conn = await connect(ctx, { poolSize: Math.min(concurrency, 16) + 4, applicationName: 'job-review worker' });
+    const conn = await connect(ctx, { poolSize: Math.min(concurrency + 4, 100), applicationName: 'job-review worker' });
     try {
       if (!(await isMigrated(conn.pool))) throw new CliError("The database is not migrated: run 'job-review migrate' first");
       const worker = await startReviewWorker({ pool: conn.pool, config: ctx.config, log: ctx.log, concurrency });
