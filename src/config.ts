@@ -124,6 +124,26 @@ export const envSchema = z.object({
   JOB_REVIEW_WORKER_TIMEOUT: num(30, 2, 3600),
   JOB_REVIEW_HEARTBEAT_INTERVAL: num(5, 0.1, 600),
   WORKER_CONCURRENCY: int(8, 1, 1000),
+  JOB_REVIEW_VARIANTS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      const parsed = parseVariants(v);
+      if (typeof parsed === 'string') {
+        ctx.addIssue({ code: 'custom', message: parsed });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+  JOB_REVIEW_CRON: bool(true),
+  JOB_REVIEW_SWEEP_SCHEDULE: text('*/5 * * * *'),
+  JOB_REVIEW_RETENTION_SCHEDULE: text('17 3 * * *'),
+  JOB_REVIEW_BACKFILL_SCHEDULE: text('47 3 * * *'),
+  JOB_REVIEW_RETENTION_DAYS: int(0, 0, 36_500),
+  JOB_REVIEW_DELIVERY_LOG_DAYS: int(30, 0, 36_500),
+  WEBHOOK_TIMEOUT_MS: int(10_000, 100, 600_000),
+  METRICS_PORT: int(0, 0, 65_535),
   OPENAI_BASE_URL: httpUrl('https://api.openai.com/v1'),
   OPENAI_API_KEY: optionalText,
   OPENAI_MODEL: text('gpt-4o-mini'),
@@ -134,12 +154,56 @@ export const envSchema = z.object({
   PORT: int(3000, 0, 65_535),
   JWT_SECRET: optionalText,
   NODE_ENV: text('production'),
+  API_GRAPHIQL: bool(false),
+  API_MAX_DEPTH: int(12, 2, 100),
+  API_STATEMENT_TIMEOUT: int(10_000, 100, 3_600_000),
+  API_BODY_LIMIT: int(100_000, 1_000, 100_000_000),
   REDIS_HOST: optionalText,
   REDIS_PORT: optionalText,
   REDIS_DB: optionalText,
 });
 
 type Env = z.output<typeof envSchema>;
+
+const variantSchema = z.object({
+  name: z.string().regex(/^[a-z0-9_-]{1,40}$/, 'names use a-z, 0-9, _ and -'),
+  share: z.number().gt(0).max(1),
+  provider: z.enum(PROVIDERS),
+  model: z.string().min(1).optional(),
+  threshold: z.number().min(0).max(10).optional(),
+  weights: z
+    .object({
+      north_star: z.number().min(0).max(1),
+      trajectory_mastery: z.number().min(0).max(1),
+      values_compass: z.number().min(0).max(1),
+      lifestyle_alignment: z.number().min(0).max(1),
+      compensation_philosophy: z.number().min(0).max(1),
+    })
+    .partial()
+    .strict()
+    .optional(),
+});
+export type VariantSetting = z.output<typeof variantSchema>;
+
+/** JOB_REVIEW_VARIANTS: a JSON array of variants whose shares add up to 1; returns an error text when it is not. */
+function parseVariants(text: string): VariantSetting[] | string {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return 'must be a JSON array of {name, share, provider, model?, threshold?, weights?}';
+  }
+  const result = z.array(variantSchema).min(1).safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    return `variant ${issue.path.join('.')}: ${issue.message}`;
+  }
+  const names = new Set(result.data.map((v) => v.name));
+  if (names.size !== result.data.length) return 'variant names must be unique';
+  const total = result.data.reduce((sum, v) => sum + v.share, 0);
+  if (Math.abs(total - 1) > 0.001) return `variant shares must add up to 1 (they add up to ${Number(total.toFixed(4))})`;
+  return result.data;
+}
 
 export interface Config {
   databaseUrl: string | undefined;
@@ -157,12 +221,35 @@ export interface Config {
   workerTimeoutSeconds: number;
   heartbeatIntervalSeconds: number;
   concurrency: number;
+  /** Reviewer variants for A/B tests; undefined means one variant, "default", from JOB_REVIEW_PROVIDER. */
+  variants: VariantSetting[] | undefined;
+  schedule: {
+    enabled: boolean;
+    sweep: string;
+    retention: string;
+    backfill: string;
+    retentionDays: number;
+    deliveryLogDays: number;
+  };
+  webhookTimeoutMs: number;
+  /** Worker-only metrics port; 0 means none (the API server serves /metrics). */
+  metricsPort: number;
   openai: { baseUrl: string; apiKey: string | undefined; model: string; timeoutMs: number; maxConcurrency: number };
   logLevel: (typeof LOG_LEVELS)[number];
   host: string;
   port: number;
   jwtSecret: string | undefined;
   development: boolean;
+  api: {
+    /** GraphiQL (Ruru) and introspection: on in development or when API_GRAPHIQL=true. */
+    graphiql: boolean;
+    /** Deepest GraphQL selection accepted. */
+    maxDepth: number;
+    /** statement_timeout of every API transaction, in milliseconds. */
+    statementTimeoutMs: number;
+    /** Largest request body accepted, in bytes. */
+    bodyLimitBytes: number;
+  };
   /** Set when the seed's REDIS_* variables are present: they are ignored, with one warning. */
   ignoredRedisVariables: string[];
 }
@@ -191,6 +278,17 @@ function fromEnv(env: Env): Config {
     workerTimeoutSeconds: env.JOB_REVIEW_WORKER_TIMEOUT,
     heartbeatIntervalSeconds: env.JOB_REVIEW_HEARTBEAT_INTERVAL,
     concurrency: env.WORKER_CONCURRENCY,
+    variants: env.JOB_REVIEW_VARIANTS,
+    schedule: {
+      enabled: env.JOB_REVIEW_CRON,
+      sweep: env.JOB_REVIEW_SWEEP_SCHEDULE,
+      retention: env.JOB_REVIEW_RETENTION_SCHEDULE,
+      backfill: env.JOB_REVIEW_BACKFILL_SCHEDULE,
+      retentionDays: env.JOB_REVIEW_RETENTION_DAYS,
+      deliveryLogDays: env.JOB_REVIEW_DELIVERY_LOG_DAYS,
+    },
+    webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    metricsPort: env.METRICS_PORT,
     openai: {
       baseUrl: env.OPENAI_BASE_URL,
       apiKey: env.OPENAI_API_KEY,
@@ -203,6 +301,12 @@ function fromEnv(env: Env): Config {
     port: env.PORT,
     jwtSecret: env.JWT_SECRET,
     development: env.NODE_ENV === 'development',
+    api: {
+      graphiql: env.NODE_ENV === 'development' || env.API_GRAPHIQL,
+      maxDepth: env.API_MAX_DEPTH,
+      statementTimeoutMs: env.API_STATEMENT_TIMEOUT,
+      bodyLimitBytes: env.API_BODY_LIMIT,
+    },
     ignoredRedisVariables: (['REDIS_HOST', 'REDIS_PORT', 'REDIS_DB'] as const).filter((k) => env[k] !== undefined),
   };
 }

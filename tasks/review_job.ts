@@ -1,10 +1,10 @@
 import type { Task } from 'graphile-worker';
-import { activeProcessor } from '../src/worker/active.ts';
+import { workerServices } from '../src/worker/active.ts';
 import { reviewJobPayload } from '../src/worker/payload.ts';
 
 const reviewJob: Task = async (payload, helpers) => {
   const { job_id } = reviewJobPayload.parse(payload);
-  await activeProcessor().process(job_id, helpers.job.id, helpers.abortSignal);
+  await workerServices().reviews.process(job_id, helpers.job.id, helpers.abortSignal);
 };
 
 export default reviewJob;

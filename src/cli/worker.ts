@@ -1,4 +1,6 @@
+import type { AddressInfo } from 'node:net';
 import type { CommandModule } from 'yargs';
+import { startMetricsServer } from '../metrics/metrics.ts';
 import { isMigrated } from '../db/migrate.ts';
 import { startReviewWorker } from '../worker/runner.ts';
 import { CliError, commandContext, connect, type GlobalArgs } from './context.ts';
@@ -7,6 +9,7 @@ import { untilSignal } from './signals.ts';
 
 interface WorkerArgs extends GlobalArgs {
   concurrency?: number;
+  metricsPort?: number;
 }
 
 export const workerCommand: CommandModule<GlobalArgs, WorkerArgs> = {
@@ -15,6 +18,7 @@ export const workerCommand: CommandModule<GlobalArgs, WorkerArgs> = {
   builder: (y) =>
     y
       .option('concurrency', { type: 'number', describe: 'Reviews at once (default: WORKER_CONCURRENCY)' })
+      .option('metrics-port', { type: 'number', describe: 'Serve Prometheus /metrics on this port (default: METRICS_PORT; 0 = none)' })
       .check((a) => {
         if (a.concurrency !== undefined && (!Number.isInteger(a.concurrency) || a.concurrency < 1 || a.concurrency > 1000)) {
           throw new Error(`--concurrency must be a whole number from 1 to 1000 (got ${a.concurrency})`);
@@ -29,6 +33,13 @@ export const workerCommand: CommandModule<GlobalArgs, WorkerArgs> = {
     try {
       if (!(await isMigrated(conn.pool))) throw new CliError("The database is not migrated: run 'job-review migrate' first");
       const worker = await startReviewWorker({ pool: conn.pool, config: ctx.config, log: ctx.log, concurrency });
+      const metricsPort = args.metricsPort ?? ctx.config.metricsPort;
+      const metrics = metricsPort ? await startMetricsServer(metricsPort, ctx.config.host) : undefined;
+      if (metrics) {
+        const address = metrics.address() as AddressInfo;
+        ctx.log.info(`metrics at http://${ctx.config.host}:${address.port}/metrics`);
+        process.stdout.write(ctx.json ? '' : `Metrics at http://${ctx.config.host}:${address.port}/metrics\n`);
+      }
       const paused = ctx.config.reviewsEnabled ? '' : ', reviews disabled by JOB_REVIEW_ENABLED=false';
       ctx.out(`Worker ${worker.id} running (concurrency ${concurrency}${paused}). Press Ctrl-C to stop.`, {
         event: 'started',
@@ -39,6 +50,7 @@ export const workerCommand: CommandModule<GlobalArgs, WorkerArgs> = {
       const signal = await Promise.race([untilSignal(), worker.promise.then(() => 'stopped' as const)]);
       ctx.log.info(`${signal}: stopping the worker (running reviews get up to ${ctx.config.shutdownTimeoutSeconds}s)`);
       await worker.stop();
+      metrics?.close();
     } finally {
       await conn.close();
     }

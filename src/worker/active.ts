@@ -1,14 +1,24 @@
-// The review processor of this process, for tasks/review_job.ts. Tasks stay
-// thin: they parse their payload and call in here.
+// What the tasks of this process call into. Tasks stay thin: they parse
+// their payload and hand it to these services.
+import type { Config } from '../config.ts';
+import type { Pool } from '../db/pool.ts';
+import type { Logger } from '../log.ts';
 import type { ReviewProcessor } from './process-review.ts';
 
-let active: ReviewProcessor | undefined;
-
-export function setActiveProcessor(processor: ReviewProcessor | undefined): void {
-  active = processor;
+export interface WorkerServices {
+  pool: Pool;
+  config: Config;
+  log: Logger;
+  reviews: ReviewProcessor;
 }
 
-export function activeProcessor(): ReviewProcessor {
-  if (!active) throw new Error('review_job ran outside a job-review worker (no active review processor)');
+let active: WorkerServices | undefined;
+
+export function setWorkerServices(services: WorkerServices | undefined): void {
+  active = services;
+}
+
+export function workerServices(): WorkerServices {
+  if (!active) throw new Error('a job-review task ran outside a job-review worker (no worker services)');
   return active;
 }

@@ -3,8 +3,9 @@
 import type { Logger } from '../log.ts';
 import { loadBrand } from '../review/brand.ts';
 import { postingSchema, type CareerBrand } from '../review/contracts.ts';
-import { RateLimitedError, type ReviewProvider } from '../review/providers/provider.ts';
+import { RateLimitedError } from '../review/providers/provider.ts';
 import { reviewPosting, type ReviewSettings } from '../review/review.ts';
+import { brandForVariant, chooseVariant, type Variant } from '../review/variants.ts';
 import type { Pool } from '../db/pool.ts';
 import type { Lifecycle } from './lifecycle.ts';
 
@@ -15,8 +16,11 @@ export interface ReviewProcessor {
 export interface ProcessorDeps {
   pool: Pool;
   lifecycle: Lifecycle;
-  provider: ReviewProvider;
-  settings: ReviewSettings;
+  /** One or more reviewer variants; each posting's is chosen from its id. */
+  variants: Variant[];
+  /** Named variants are recorded on the review; the lone implicit one is not. */
+  recordVariant: boolean;
+  settings: Omit<ReviewSettings, 'recommendThreshold'>;
   log: Logger;
   /** How long a loaded career brand is reused before it is read again. */
   brandTtlMs?: number;
@@ -24,7 +28,7 @@ export interface ProcessorDeps {
 }
 
 export type ReviewOutcome =
-  | { kind: 'reviewed'; jobId: string; recommend: boolean; durationMs: number; reviewer: string }
+  | { kind: 'reviewed'; jobId: string; recommend: boolean; durationMs: number; reviewer: string; variant: string }
   | { kind: 'retry' | 'failed'; jobId: string; error: string }
   | { kind: 'rate_limited' | 'handed_back' | 'skipped' | 'fenced'; jobId: string };
 
@@ -35,7 +39,7 @@ export function errorText(error: unknown): string {
 }
 
 export function createReviewProcessor(deps: ProcessorDeps): ReviewProcessor {
-  const { lifecycle, provider, settings, log } = deps;
+  const { lifecycle, variants, settings, log } = deps;
   const ttl = deps.brandTtlMs ?? 10_000;
   let brandCache: { brand: CareerBrand; at: number } | undefined;
   let brandLoading: Promise<CareerBrand> | undefined;
@@ -74,10 +78,16 @@ export function createReviewProcessor(deps: ProcessorDeps): ReviewProcessor {
         return;
       }
       const attempt = claimed.review_attempts;
+      const variant = chooseVariant(jobId, variants);
       const started = performance.now();
       try {
         const posting = postingSchema.parse(claimed);
-        const result = await reviewPosting({ posting, brand: await brand() }, provider, settings, signal);
+        const result = await reviewPosting(
+          { posting, brand: brandForVariant(await brand(), variant) },
+          variant.provider,
+          { ...settings, recommendThreshold: variant.threshold },
+          signal,
+        );
         if (signal.aborted) throw signal.reason ?? new Error('aborted');
         const durationMs = Math.round(performance.now() - started);
         const recorded = await lifecycle.record({
@@ -86,12 +96,12 @@ export function createReviewProcessor(deps: ProcessorDeps): ReviewProcessor {
           output: result.output,
           crew_output: result.raw,
           reviewer: result.reviewer,
-          variant: null,
+          variant: deps.recordVariant ? variant.name : null,
           model_used: result.model,
           processing_time_ms: durationMs,
         });
         if (recorded) {
-          outcome({ kind: 'reviewed', jobId, recommend: result.output.final.recommend, durationMs, reviewer: result.reviewer });
+          outcome({ kind: 'reviewed', jobId, recommend: result.output.final.recommend, durationMs, reviewer: result.reviewer, variant: variant.name });
         } else {
           // Our claim is gone: presumed dead and reclaimed, or archived meanwhile.
           log.warn({ jobId, attempt }, 'review not recorded: the claim was taken over or the posting changed');

@@ -9,17 +9,19 @@ import { workerPreset } from './preset.ts';
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/pool.ts';
 import type { Logger } from '../log.ts';
-import { createProvider } from '../review/providers/index.ts';
+import { createVariants } from '../review/variants.ts';
 import type { ReviewProvider } from '../review/providers/provider.ts';
-import { setActiveProcessor } from './active.ts';
+import { setWorkerServices } from './active.ts';
 import { createLifecycle } from './lifecycle.ts';
 import { createReviewProcessor, type ReviewOutcome } from './process-review.ts';
+import { crontab } from './scheduled.ts';
+import { bindMetrics, reviewAttempts, reviewDuration } from '../metrics/metrics.ts';
 
 export interface ReviewWorkerOptions {
   pool: Pool;
   config: Config;
   log: Logger;
-  /** Defaults to the provider JOB_REVIEW_PROVIDER names. */
+  /** Overrides the provider JOB_REVIEW_PROVIDER names (when no variants are configured). */
   provider?: ReviewProvider;
   concurrency?: number;
   onOutcome?: (outcome: ReviewOutcome) => void;
@@ -44,18 +46,23 @@ export async function startReviewWorker(opts: ReviewWorkerOptions): Promise<Revi
   const { pool, config, log } = opts;
   const concurrency = opts.concurrency ?? config.concurrency;
   const id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  const provider = opts.provider ?? createProvider(config, log);
+  const variants = createVariants(config, log, opts.provider);
   const lifecycle = createLifecycle(pool, id, config);
-  setActiveProcessor(
-    createReviewProcessor({
+  const reviews = createReviewProcessor({
       pool,
       lifecycle,
-      provider,
-      settings: { minSalary: config.minSalary, maxAgeDays: config.maxAgeDays, recommendThreshold: config.recommendThreshold },
+      variants,
+      recordVariant: config.variants !== undefined,
+      settings: { minSalary: config.minSalary, maxAgeDays: config.maxAgeDays },
       log,
-      onOutcome: opts.onOutcome,
-    }),
-  );
+    onOutcome: (outcome) => {
+      reviewAttempts.inc({ result: outcome.kind });
+      if (outcome.kind === 'reviewed') reviewDuration.observe({ variant: outcome.variant }, outcome.durationMs / 1000);
+      opts.onOutcome?.(outcome);
+    },
+  });
+  bindMetrics(pool, { workerTimeoutSeconds: config.workerTimeoutSeconds });
+  setWorkerServices({ pool, config, log, reviews });
 
   const poolIds: string[] = [];
   const heartbeat = async () => {
@@ -86,12 +93,12 @@ export async function startReviewWorker(opts: ReviewWorkerOptions): Promise<Revi
       events: events as never,
       logger: workerLogger(log),
       noHandleSignals: true,
-      crontab: '',
+      crontab: crontab(config),
       // Reviews paused: leave review_job entries for other workers (or later).
       forbiddenFlags: config.reviewsEnabled ? null : ['review'],
     });
   } catch (error) {
-    setActiveProcessor(undefined);
+    setWorkerServices(undefined);
     await pool.query('select app_private.worker_deregister($1)', [id]).catch(() => {});
     throw error;
   }
@@ -118,7 +125,7 @@ export async function startReviewWorker(opts: ReviewWorkerOptions): Promise<Revi
   beat();
 
   log.info(
-    { workerId: id, concurrency, provider: provider.name, reviewsEnabled: config.reviewsEnabled },
+    { workerId: id, concurrency, variants: variants.map((v) => `${v.name}:${v.provider.name}@${v.share}`), reviewsEnabled: config.reviewsEnabled },
     config.reviewsEnabled ? 'review worker started' : 'review worker started with reviews disabled (JOB_REVIEW_ENABLED=false)',
   );
 
@@ -127,7 +134,7 @@ export async function startReviewWorker(opts: ReviewWorkerOptions): Promise<Revi
     (stopping ??= (async () => {
       clearInterval(timer);
       await runner.stop();
-      setActiveProcessor(undefined);
+      setWorkerServices(undefined);
       await pool.query('select app_private.worker_deregister($1)', [id]).catch(() => {});
       log.info({ workerId: id }, 'review worker stopped');
     })());

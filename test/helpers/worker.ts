@@ -11,12 +11,12 @@ export function testConfig(env: Record<string, string> = {}): Config {
 export const quietLog = () => createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', { pretty: false });
 
 /** Polls `check` until it returns a truthy value; fails after timeoutMs with the last value. */
-export async function waitFor<T>(what: string, check: () => Promise<T>, timeoutMs = 60_000, everyMs = 100): Promise<T> {
+export async function waitFor<T>(what: string, check: () => Promise<T>, timeoutMs = 60_000, everyMs = 100): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   for (;;) {
     last = await check();
-    if (last) return last;
+    if (last) return last as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
