@@ -266,6 +266,10 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
     });
   });
 
+  // Neither the listening socket nor idle connections keep the process alive,
+  // so a root-level `t.teardown(() => llm.close())` runs when the tests are done.
+  server.on('connection', (socket) => socket.unref());
+  server.unref();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

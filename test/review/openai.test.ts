@@ -54,13 +54,8 @@ const log = pino({ level: 'trace' }, sink);
 const seenErrors: unknown[] = [];
 const seenRaw: unknown[] = [];
 
-let llm: FakeLlm;
-t.before(async () => {
-  llm = await startFakeLlm();
-});
-t.after(async () => {
-  await llm.close();
-});
+const llm: FakeLlm = await startFakeLlm();
+t.teardown(() => llm.close());
 t.beforeEach(() => llm.reset());
 
 function provider(overrides: Partial<OpenAIProviderSettings> = {}): ReviewProvider {
@@ -149,7 +144,7 @@ t.test('success: assessment, raw, usage, and what was sent', async (t) => {
 });
 
 t.test('a very long description is cut before sending', async (t) => {
-  const long = 'distributed systems '.repeat(3000); // 60k characters
+  const long = 'x'.repeat(60_000);
   const r = await provider().assess({ posting: { ...posting, description: long }, brand: defaultBrand() }, ctx);
   seenRaw.push(r.raw);
   const user = llm.requests[0].body.messages[1].content as string;

@@ -88,7 +88,7 @@ const DIMENSION_GUIDE: Record<(typeof DIMENSIONS)[number], string> = {
   trajectory_mastery: 'seniority, scope and growth: does the role build toward the level and skills the person is aiming for?',
   values_compass: 'culture and ways of working: does the employer appear to share the values the person cares about?',
   lifestyle_alignment: 'remote/on-site, location, hours, travel, on-call: does the day-to-day fit the life the person wants?',
-  compensation_philosophy: 'salary, equity, bonus and benefits, judged against the stated floor and preferences.',
+  compensation_philosophy: 'salary, equity, bonus and benefits, against the salary floor above and what the person wrote.',
 };
 
 export function systemPrompt(brand: CareerBrand, minSalary: number): string {
@@ -104,7 +104,7 @@ export function systemPrompt(brand: CareerBrand, minSalary: number): string {
     'Score each of the five dimensions below as a whole number from 1 to 5:',
     '1 = clear conflict with what the person wants, 2 = poor fit, 3 = neutral or not enough information, 4 = good fit, 5 = excellent fit.',
     'When the posting says nothing about a dimension, score it 3 and say that the information is missing. Do not guess facts that are not in the posting.',
-    `The person's minimum acceptable base salary is ${minSalary.toLocaleString('en-US')} a year (in the posting's currency when it states one).`,
+    `The person's salary floor is ${minSalary.toLocaleString('en-US')} a year; a salary below it is a poor fit for compensation.`,
     'The weights show how much each dimension matters to the person; the final score is computed from your scores by the caller, so do not compute it.',
     '',
     dims,
@@ -247,15 +247,29 @@ function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
+function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    u.search = '';
+    return u.toString().replace(/\/+$/, '');
+  } catch {
+    return '(invalid OPENAI_BASE_URL)';
+  }
+}
+
 // ---------------------------------------------------------------------------
 // The provider
 
 export function createOpenAIProvider(settings: OpenAIProviderSettings, log?: Logger): ReviewProvider {
   const { model, timeoutMs } = settings;
-  const endpoint = settings.baseUrl.replace(/\/+$/, '');
+  const baseURL = settings.baseUrl.replace(/\/+$/, '');
+  // For messages: the base URL without any user:password@ in it.
+  const endpoint = displayUrl(baseURL);
   const scrub = scrubber(settings.apiKey);
   const client = new OpenAI({
-    baseURL: endpoint,
+    baseURL,
     // Keyless local servers (Ollama, llama.cpp) ignore the header; the SDK insists on one.
     apiKey: settings.apiKey ?? 'no-key',
     organization: null,
@@ -343,6 +357,8 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings, log?: Log
       try {
         let completion: unknown;
         try {
+          // No temperature or token limit: reasoning models (o-series, gpt-5) reject
+          // non-default sampling settings, and the schema constrains the output anyway.
           completion = await client.chat.completions.create(
             {
               model,
@@ -350,7 +366,6 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings, log?: Log
                 { role: 'system', content: systemPrompt(brand, ctx.minSalary) },
                 { role: 'user', content: userPrompt(posting) },
               ],
-              temperature: 0,
               response_format: { type: 'json_schema', json_schema: { name: SCHEMA_NAME, strict: true, schema: assessmentJsonSchema } },
             },
             { signal, timeout: timeoutMs, maxRetries: 0 },
