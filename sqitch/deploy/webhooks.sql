@@ -48,61 +48,89 @@ COMMENT ON TABLE app.webhook_deliveries IS 'One row per webhook delivery attempt
 CREATE INDEX webhook_deliveries_webhook_idx ON app.webhook_deliveries (webhook_id, created_at);
 CREATE INDEX webhook_deliveries_created_at_idx ON app.webhook_deliveries (created_at);
 
--- Queues one deliver_webhook task per enabled webhook subscribed to the
--- event, in the caller's transaction: a rolled-back review sends nothing.
--- The body is built now, so a delivery says what happened when it happened.
-CREATE FUNCTION app_private.queue_webhook_event(event text, job_id uuid, data jsonb) RETURNS integer
+-- Queues one deliver_webhook task per (event, enabled webhook subscribed to
+-- it), in the caller's transaction: a rolled-back review sends nothing. The
+-- body is built now, so a delivery says what happened when it happened.
+-- events: a JSON array of {event, job_id, data}.
+CREATE FUNCTION app_private.queue_webhook_events(events jsonb) RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   queued integer;
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM app.webhooks w WHERE w.enabled AND event = ANY (w.events)) THEN
-    RETURN 0;
-  END IF;
   SELECT count(*) INTO queued
     FROM graphile_worker.add_jobs(ARRAY(
       SELECT ROW(
                'deliver_webhook',
                json_build_object(
                  'webhook_id', w.id,
-                 'event', event,
-                 'job_id', job_id,
-                 'body', jsonb_build_object('event', event, 'occurred_at', now(), 'job_id', job_id, 'data', data)),
+                 'event', e.event,
+                 'job_id', e.job_id,
+                 'body', jsonb_build_object('event', e.event, 'occurred_at', now(), 'job_id', e.job_id, 'data', e.data)),
                NULL, NULL,
                12,            -- graphile-worker's exponential backoff between attempts
                NULL, NULL, NULL
              )::graphile_worker.job_spec
-        FROM app.webhooks w
-       WHERE w.enabled AND event = ANY (w.events)));
+        FROM jsonb_to_recordset(events) AS e(event text, job_id uuid, data jsonb)
+        JOIN app.webhooks w ON w.enabled AND e.event = ANY (w.events)));
   RETURN queued;
 END
 $$;
 
--- Review events, raised by the writes that cause them.
+-- Review events, raised by the statements that cause them. Statement level
+-- with transition tables: a batch of reviews costs one call, and none at all
+-- past the first line while no webhook is enabled.
 CREATE FUNCTION app_private.tg_job_reviews__webhook_events() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  data jsonb := jsonb_build_object(
-    'recommend', NEW.recommend, 'final_recommend', NEW.final_recommend, 'confidence', NEW.confidence,
-    'overall_alignment_score', NEW.overall_alignment_score, 'tldr_summary', NEW.tldr_summary,
-    'rationale', NEW.rationale, 'variant', NEW.variant, 'reviewer', NEW.reviewer,
-    'error_message', NEW.error_message, 'retry_count', NEW.retry_count,
-    'override_recommend', NEW.override_recommend, 'override_by', NEW.override_by,
-    'override_comment', NEW.override_comment);
+  events jsonb;
 BEGIN
-  IF TG_OP = 'INSERT' OR NEW.reviewed_at IS DISTINCT FROM OLD.reviewed_at THEN
-    PERFORM app_private.queue_webhook_event(
-      CASE WHEN NEW.error_message IS NULL THEN 'review.completed' ELSE 'review.failed' END, NEW.job_id, data);
+  IF NOT EXISTS (SELECT 1 FROM app.webhooks w WHERE w.enabled) THEN
+    RETURN NULL;
   END IF;
-  IF TG_OP = 'UPDATE' AND NEW.override_at IS DISTINCT FROM OLD.override_at AND NEW.override_recommend IS NOT NULL THEN
-    PERFORM app_private.queue_webhook_event('review.overridden', NEW.job_id, data);
+  IF TG_OP = 'INSERT' THEN
+    SELECT jsonb_agg(jsonb_build_object(
+             'event', CASE WHEN n.error_message IS NULL THEN 'review.completed' ELSE 'review.failed' END,
+             'job_id', n.job_id, 'data', app_private.webhook_review_data(n)))
+      INTO events
+      FROM new_rows n;
+  ELSE
+    SELECT jsonb_agg(x.e) INTO events FROM (
+      SELECT jsonb_build_object(
+               'event', CASE WHEN n.error_message IS NULL THEN 'review.completed' ELSE 'review.failed' END,
+               'job_id', n.job_id, 'data', app_private.webhook_review_data(n)) AS e
+        FROM new_rows n JOIN old_rows o ON o.id = n.id
+       WHERE n.reviewed_at IS DISTINCT FROM o.reviewed_at
+      UNION ALL
+      SELECT jsonb_build_object('event', 'review.overridden', 'job_id', n.job_id, 'data', app_private.webhook_review_data(n))
+        FROM new_rows n JOIN old_rows o ON o.id = n.id
+       WHERE n.override_at IS DISTINCT FROM o.override_at AND n.override_recommend IS NOT NULL) x;
+  END IF;
+  IF events IS NOT NULL THEN
+    PERFORM app_private.queue_webhook_events(events);
   END IF;
   RETURN NULL;
 END
 $$;
 
-CREATE TRIGGER _600_webhook_events AFTER INSERT OR UPDATE ON app.job_reviews
-  FOR EACH ROW EXECUTE FUNCTION app_private.tg_job_reviews__webhook_events();
+-- What a review event says about the review.
+CREATE FUNCTION app_private.webhook_review_data(r app.job_reviews) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT jsonb_build_object(
+    'recommend', r.recommend, 'final_recommend', r.final_recommend, 'confidence', r.confidence,
+    'overall_alignment_score', r.overall_alignment_score, 'tldr_summary', r.tldr_summary,
+    'rationale', r.rationale, 'variant', r.variant, 'reviewer', r.reviewer,
+    'error_message', r.error_message, 'retry_count', r.retry_count,
+    'override_recommend', r.override_recommend, 'override_by', r.override_by,
+    'override_comment', r.override_comment)
+$$;
+
+CREATE TRIGGER _600_webhook_events_inserted AFTER INSERT ON app.job_reviews
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_job_reviews__webhook_events();
+
+CREATE TRIGGER _600_webhook_events_updated AFTER UPDATE ON app.job_reviews
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION app_private.tg_job_reviews__webhook_events();
 
 -- Operator functions (GraphQL mutations, CLI).
 CREATE FUNCTION app.create_webhook(url text, events text[], secret text, description text DEFAULT NULL)
@@ -149,8 +177,9 @@ LANGUAGE sql VOLATILE AS $$
 $$;
 
 REVOKE EXECUTE ON FUNCTION
-  app_private.queue_webhook_event(text, uuid, jsonb),
+  app_private.queue_webhook_events(jsonb),
   app_private.tg_job_reviews__webhook_events(),
+  app_private.webhook_review_data(app.job_reviews),
   app.create_webhook(text, text[], text, text),
   app.set_webhook_enabled(uuid, boolean),
   app.delete_webhook(uuid),
