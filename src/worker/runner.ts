@@ -8,6 +8,7 @@ import { Logger as WorkerLogger, run, type Runner } from 'graphile-worker';
 import { workerPreset } from './preset.ts';
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/pool.ts';
+import { resilientPool } from '../db/resilience.ts';
 import type { Logger } from '../log.ts';
 import { createVariants } from '../review/variants.ts';
 import type { ReviewProvider } from '../review/providers/provider.ts';
@@ -47,9 +48,15 @@ export async function startReviewWorker(opts: ReviewWorkerOptions): Promise<Revi
   const concurrency = opts.concurrency ?? config.concurrency;
   const id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const variants = createVariants(config, log, opts.provider);
-  const lifecycle = createLifecycle(pool, id, config);
+  // Everything the worker does in the database waits out outages (restart,
+  // network cut, connection limit) instead of failing: see src/db/resilience.ts.
+  // The waiting ends some time after stop() is called.
+  const giveUp = new AbortController();
+  const db = resilientPool(pool, { log, signal: giveUp.signal });
+  const dbPool = db as unknown as Pool;
+  const lifecycle = createLifecycle(dbPool, id, config);
   const reviews = createReviewProcessor({
-      pool,
+      pool: dbPool,
       lifecycle,
       variants,
       recordVariant: config.variants !== undefined,
@@ -62,11 +69,11 @@ export async function startReviewWorker(opts: ReviewWorkerOptions): Promise<Revi
     },
   });
   bindMetrics(pool, { workerTimeoutSeconds: config.workerTimeoutSeconds });
-  setWorkerServices({ pool, config, log, reviews });
+  setWorkerServices({ pool: dbPool, config, log, reviews });
 
   const poolIds: string[] = [];
   const heartbeat = async () => {
-    const { rows } = await pool.query('select app_private.worker_heartbeat($1, $2, $3, $4, $5) as known', [
+    const { rows } = await db.query('select app_private.worker_heartbeat($1, $2, $3, $4, $5) as known', [
       id,
       hostname(),
       process.pid,
@@ -89,7 +96,7 @@ export async function startReviewWorker(opts: ReviewWorkerOptions): Promise<Revi
       preset: {
         extends: [workerPreset({ concurrency, shutdownTimeoutSeconds: config.shutdownTimeoutSeconds, reviewsEnabled: config.reviewsEnabled })],
       },
-      pgPool: pool,
+      pgPool: dbPool,
       events: events as never,
       logger: workerLogger(log),
       noHandleSignals: true,
@@ -112,7 +119,7 @@ export async function startReviewWorker(opts: ReviewWorkerOptions): Promise<Revi
     try {
       const known = await heartbeat();
       if (!known) log.warn({ workerId: id }, 'this worker had been presumed dead; registered again');
-      const { rows } = await pool.query('select * from app_private.recover_dead_workers($1)', [config.workerTimeoutSeconds]);
+      const { rows } = await db.query('select * from app_private.recover_dead_workers($1)', [config.workerTimeoutSeconds]);
       for (const r of rows) log.warn({ deadWorker: r.worker_id, released: r.released }, 'released the postings of a worker that stopped responding');
     } catch (error) {
       log.warn({ err: (error as Error).message }, 'heartbeat or recovery failed; will retry');
@@ -133,6 +140,10 @@ export async function startReviewWorker(opts: ReviewWorkerOptions): Promise<Revi
   const stop = () =>
     (stopping ??= (async () => {
       clearInterval(timer);
+      // Running reviews get the shutdown timeout to finish and record; past
+      // that (plus a margin to hand them back), stop waiting for a database
+      // that is not there.
+      setTimeout(() => giveUp.abort(), (config.shutdownTimeoutSeconds + 10) * 1000).unref();
       await runner.stop();
       setWorkerServices(undefined);
       await pool.query('select app_private.worker_deregister($1)', [id]).catch(() => {});
