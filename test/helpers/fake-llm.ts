@@ -85,6 +85,8 @@ export interface FakeLlmOptions {
   failWith?: FakeReply;
   /** Delay before every reply that has none of its own (default 0). */
   delayMs?: number;
+  /** Address to listen on (default 127.0.0.1; the chaos suite uses a veth address reachable from a network namespace). */
+  host?: string;
 }
 
 const DIMS = ['north_star', 'trajectory_mastery', 'values_compass', 'lifestyle_alignment', 'compensation_philosophy'] as const;
@@ -272,12 +274,12 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
   server.unref();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(0, opts.host ?? '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
 
   return {
-    url: `http://127.0.0.1:${port}/v1`,
+    url: `http://${opts.host ?? '127.0.0.1'}:${port}/v1`,
     port,
     requests,
     get inFlight() {
