@@ -3,7 +3,9 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { migrateCommand } from './migrate.ts';
+import { serveCommand } from './serve.ts';
 import { startCommand } from './start.ts';
+import { tokenCommand } from './token.ts';
 import { workerCommand } from './worker.ts';
 
 export async function main(argv = hideBin(process.argv)): Promise<void> {
@@ -15,6 +17,8 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
     .command(startCommand)
     .command(migrateCommand)
     .command(workerCommand)
+    .command(serveCommand)
+    .command(tokenCommand)
     .demandCommand(1, 'Name a command; see --help')
     .strict()
     .recommendCommands()
