@@ -11,7 +11,7 @@ import { waitFor } from '../helpers/worker.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'jr-start-'));
 t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-const env = cliEnv({ JOB_REVIEW_DATA_DIR: dataDir, LOG_LEVEL: 'info', JOB_REVIEW_HEARTBEAT_INTERVAL: '1' });
+const env = cliEnv({ JOB_REVIEW_DATA_DIR: dataDir, LOG_LEVEL: 'info', JOB_REVIEW_HEARTBEAT_INTERVAL: '1', PORT: '0' });
 
 function databaseFrom(output: string): string {
   const m = output.match(/ready at (postgres:\/\/\S+)/);
@@ -36,6 +36,11 @@ t.test('first run: starts PostgreSQL, migrates, reviews a posting; Ctrl-C stops 
   const url = databaseFrom(run.output());
   t.match(run.output(), /PostgreSQL \(embedded\) ready at postgres:\/\/postgres@127\.0\.0\.1:\d+\/job_review/);
   t.match(run.output(), /Review worker .* running/);
+  const api = run.output().match(/API at (http:\/\/127\.0\.0\.1:\d+)/)?.[1];
+  t.ok(api, 'the API URL is printed');
+  t.equal((await fetch(`${api}/healthz`)).status, 200, 'the API answers');
+  const open = run.output().match(/Open: (http:\/\/\S+#token=\S+)/)?.[1];
+  t.ok(open, 'a ready-to-open URL with an operator token is printed');
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const version = (await client.query('show server_version_num')).rows[0].server_version_num;
