@@ -272,7 +272,7 @@ const smartTags = jsonPgSmartTags(
             claim_queue_id: { tags: { behavior: ['-*'] } },
           },
           constraint: {
-            jobs_duplicate_of_fkey: { tags: { fieldName: 'original', foreignFieldName: 'duplicates' } },
+            jobs_duplicate_of_fkey: { tags: { fieldName: 'original' } },
           },
         },
         'app.job_reviews': {
