@@ -124,12 +124,22 @@ export async function importFile(pool: Pool, file: string, opts: ImportOptions =
     summary.stored_as_duplicate += out.filter((r) => r.status === 'duplicate').length;
     summary.already_present += sent - out.length;
   };
+  // One INSERT in flight while the next batch is parsed: at most two batches in memory.
+  let inflight: Promise<void> = Promise.resolve();
+  let failure: unknown;
   const flush = async () => {
+    await inflight;
+    if (failure) throw failure;
     if (batch.length === 0) return;
     const rows = batch;
     batch = [];
-    await insert(rows);
-    opts.onProgress?.(bytesRead, totalBytes, summary);
+    const read = bytesRead;
+    inflight = insert(rows).then(
+      () => opts.onProgress?.(read, totalBytes, summary),
+      (error) => {
+        failure = error;
+      },
+    );
   };
 
   for await (const item of readRecords(file, { format, onBytes: (b) => (bytesRead = b) })) {
@@ -158,6 +168,8 @@ export async function importFile(pool: Pool, file: string, opts: ImportOptions =
     if (batch.length >= batchSize) await flush();
   }
   await flush();
+  await inflight;
+  if (failure) throw failure;
   summary.rejections.sort((a, b) => a.line - b.line);
   opts.onProgress?.(totalBytes, totalBytes, summary);
   summary.duration_ms = Math.round(performance.now() - started);

@@ -45,11 +45,21 @@ for (const [field, aliases] of Object.entries(COLUMN_ALIASES) as Array<[Field, r
   for (const a of aliases) if (!aliasIndex.has(a)) aliasIndex.set(a, field);
 }
 
+const columnCache = new Map<string, Field | null>();
+function fieldOf(key: string): Field | null {
+  let field = columnCache.get(key);
+  if (field === undefined) {
+    field = aliasIndex.get(normaliseColumn(key)) ?? null;
+    if (columnCache.size < 10_000) columnCache.set(key, field);
+  }
+  return field;
+}
+
 const MISSING = new Set(['', 'nan', 'null', 'none', 'n/a', 'na']);
 
 function present(v: unknown): boolean {
   if (v === null || v === undefined) return false;
-  if (typeof v === 'string') return !MISSING.has(v.trim().toLowerCase());
+  if (typeof v === 'string') return v.length > 6 || !MISSING.has(v.trim().toLowerCase());
   if (typeof v === 'number') return Number.isFinite(v);
   return true;
 }
@@ -196,9 +206,15 @@ export function mapRecord(record: Record<string, unknown>, opts: MapOptions = {}
 
 function mapOrThrow(record: Record<string, unknown>, opts: MapOptions): ImportedJob {
   const v: Partial<Record<Field, unknown>> = {};
-  for (const [key, value] of Object.entries(record)) {
-    const field = aliasIndex.get(normaliseColumn(key));
-    if (field && !present(v[field]) && present(value)) v[field] = value;
+  // The raw record, kept as source_raw, without empty values and without the
+  // description (stored verbatim in its own column; no need to keep it twice).
+  const raw: Record<string, unknown> = {};
+  for (const key in record) {
+    const value = record[key];
+    if (!present(value)) continue;
+    const field = fieldOf(key);
+    if (field && v[field] === undefined) v[field] = value;
+    if (field !== 'description') raw[key] = value;
   }
 
   let city = text(v.location_city);
@@ -270,7 +286,7 @@ function mapOrThrow(record: Record<string, unknown>, opts: MapOptions): Imported
     description: text(v.description),
     date_posted: parseDate(v.date_posted),
     priority,
-    source_raw: Object.fromEntries(Object.entries(record).filter(([, value]) => present(value))),
+    source_raw: raw,
   };
   const result = importedJobSchema.safeParse(candidate);
   if (!result.success) {
