@@ -3,7 +3,8 @@
 //   /graphiql, /ruru-static/*         Ruru, only in development or with API_GRAPHIQL=true
 //   /graphql (+ graphql-ws upgrade)   PostGraphile via grafserv, bearer token required
 //   /job-review/*                     the seed's REST endpoints, bearer token required
-//   anything else                     opts.fallback (e.g. the dashboard's assets) or 404
+//   /, /dashboard/*                   the dashboard's static files (src/api/dashboard; it asks for a token)
+//   anything else                     opts.fallback or 404
 // Anonymous callers get nothing but the health checks (and the static pages).
 import './graphile-env.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -21,6 +22,7 @@ import { bearerToken, verifyToken, type Claims } from './auth.ts';
 import { isCallerFacingPgError } from './caller.ts';
 import { HttpError, newReference, sendError, sendJson } from './http.ts';
 import { makePreset } from './preset.ts';
+import { serveDashboard } from './dashboard/serve.ts';
 import { restRoutes } from './rest.ts';
 
 export interface ApiServerOptions {
@@ -93,6 +95,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (!claims) return;
       return rest.handle(req, res, path, claims);
     }
+    if (serveDashboard(req, res)) return;
     if (opts.fallback && (await opts.fallback(req, res))) return;
     sendError(res, 404, 'not_found', `no route ${req.method} ${path}`);
   };

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { signToken } from '../../src/api/auth.ts';
-import { CONTENT_SECURITY_POLICY, serveDashboard } from '../../src/api/dashboard/serve.ts';
+import { CONTENT_SECURITY_POLICY } from '../../src/api/dashboard/serve.ts';
 import { startApiServer } from '../../src/api/server.ts';
 import { startReviewWorker } from '../../src/worker/runner.ts';
 import { fixturePostings, insertPostings } from '../fixtures/postings.ts';
@@ -35,7 +35,7 @@ t.test('dashboard', { skip: NO_CHROMIUM }, async (t) => {
   const { pool } = await createTestDatabase(t, { poolSize: 10 });
   const config = testConfig();
   const log = quietLog();
-  const api = await startApiServer({ pool, config, log, jwtSecret: SECRET, host: '127.0.0.1', port: 0, fallback: serveDashboard });
+  const api = await startApiServer({ pool, config, log, jwtSecret: SECRET, host: '127.0.0.1', port: 0 });
   t.teardown(() => api.close());
   const operator = await signToken({ secret: SECRET, role: 'operator', sub: 'dash-tester', expiresInSeconds: 3600 });
   const viewer = await signToken({ secret: SECRET, role: 'viewer', sub: 'dash-viewer', expiresInSeconds: 3600 });
