@@ -92,6 +92,8 @@ export function parseAmount(value: unknown): number | null {
   if (typeof value === 'number') return Number.isFinite(value) ? value : Number.NaN;
   const s = String(value).trim();
   if (s === '' || /^(nan|null|none|n\/a)$/i.test(s)) return null;
+  // A plain number as pandas writes it: "190000.0", "1.9e5".
+  if (/^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(s)) return Number(s);
   const amounts = amountsIn(s);
   if (amounts.length !== 1) return Number.NaN;
   return amounts[0];
