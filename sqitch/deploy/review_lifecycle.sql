@@ -194,6 +194,17 @@ BEGIN
     RETURN NEXT;
   END LOOP;
 
+  -- Queue entries of our tasks locked by a pool that no registered worker
+  -- owns (a worker killed between starting its pool and its first heartbeat)
+  -- for longer than the timeout: unlock them for the live workers.
+  UPDATE graphile_worker._private_jobs q
+     SET locked_at = NULL, locked_by = NULL
+    FROM graphile_worker._private_tasks k
+   WHERE k.id = q.task_id
+     AND k.identifier IN ('review_job', 'deliver_webhook', 'sweep_pending', 'apply_retention', 'backfill_prefilter')
+     AND q.locked_at < cutoff
+     AND NOT EXISTS (SELECT 1 FROM app_private.workers w WHERE q.locked_by = ANY (w.pool_ids));
+
   -- Claims by a process that never registered (or was removed) and has been
   -- silent as long.
   UPDATE app.jobs j
