@@ -65,7 +65,15 @@ export const importCommand: CommandModule<GlobalArgs, ImportArgs> = {
     const showBar = args.progress ?? Boolean(process.stderr.isTTY);
     const bar = showBar
       ? new cliProgress.SingleBar(
-          { stream: process.stderr, format: 'import |{bar}| {percentage}% | {inserted} inserted, {rejected} rejected | {eta_formatted} left', hideCursor: true, etaBuffer: 50 },
+          {
+            stream: process.stderr,
+            format: 'import |{bar}| {percentage}% | {inserted} inserted, {rejected} rejected | {eta_formatted} left',
+            hideCursor: true,
+            etaBuffer: 50,
+            // --progress asks for it even when stderr is not a terminal (a line every 2 s).
+            noTTYOutput: args.progress === true,
+            notTTYSchedule: 2000,
+          },
           cliProgress.Presets.shades_classic,
         )
       : undefined;
