@@ -122,11 +122,13 @@ export const testCommand: CommandModule<GlobalArgs, TestArgs> = {
     if (args.enqueue) {
       const queued = await withDatabase(ctx, async (pool) => {
         try {
-          const { rows } = await pool.query<{ id: string; status: string; priority: number; title: string; company: string; entry: unknown }>(
-            'select j.id, j.status, j.priority, j.title, j.company, app_private.review_queue_entry(j.id) as entry from app_private.review_first($1) j',
+          const { rows } = await pool.query<{ id: string; status: string; priority: number; title: string; company: string }>(
+            'select j.id, j.status, j.priority, j.title, j.company from app_private.review_first($1) j',
             [args.job_id],
           );
-          return rows[0];
+          // A second statement: the entry the trigger just added or moved is not in the first one's snapshot.
+          const entry = await pool.query('select app_private.review_queue_entry($1) as e', [args.job_id]);
+          return { ...rows[0], entry: entry.rows[0].e as unknown };
         } catch (error) {
           const e = error as { code?: string; message: string };
           if (e.code === 'P0002' || e.code === '55000') throw new CliError(e.message);
