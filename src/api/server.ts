@@ -150,7 +150,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       });
     });
   } catch (error) {
+    const services = pgl.getResolvedPreset().pgServices ?? [];
     await pgl.release(); // releases grafserv too (releasing grafserv first is forbidden)
+    for (const service of services) await service.release?.();
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
@@ -171,8 +173,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
           server.closeAllConnections();
           for (const socket of upgraded) socket.destroy();
         });
-        // Releases grafserv as well, and the LISTEN client; the pool is the caller's.
+        // pgl.release() releases grafserv but not the pg service, whose
+        // PgSubscriber holds a LISTEN connection from the pool; release it
+        // too (the pool itself is the caller's).
+        const services = pgl.getResolvedPreset().pgServices ?? [];
         await pgl.release();
+        for (const service of services) await service.release?.();
       })();
       return closing;
     },

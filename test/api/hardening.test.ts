@@ -9,9 +9,16 @@ import { SCHEMA_FILE } from '../../src/api/print-schema.ts';
 import { createTestDatabase } from '../helpers/db.ts';
 import { gql, startApi } from './helpers.ts';
 
-const db = await createTestDatabase(t, { poolSize: 10 });
+// One database for both servers; it is dropped after both have closed.
+const dropLater: Array<() => unknown> = [];
+const db = await createTestDatabase({ teardown: (fn) => dropLater.push(fn) }, { poolSize: 10 });
 const prod = await startApi(t, { NODE_ENV: 'production' }, db);
 const dev = await startApi(t, { NODE_ENV: 'development' }, db);
+t.teardown(async () => {
+  await prod.api.close();
+  await dev.api.close();
+  for (const fn of dropLater) await fn();
+});
 
 t.test('introspection is refused in production and allowed in development', async (t) => {
   const refused = await gql(prod.api, prod.tokens.operator, getIntrospectionQuery());

@@ -19,10 +19,16 @@ export interface ApiFixture {
 }
 
 export async function startApi(t: Teardown, env: Record<string, string> = {}, db?: TestDatabase): Promise<ApiFixture> {
-  const database = db ?? (await createTestDatabase(t, { poolSize: 10 }));
+  // The server closes before the database goes: its LISTEN client holds a
+  // pool connection that would keep pool.end() waiting.
+  const later: Array<() => unknown> = [];
+  const database = db ?? (await createTestDatabase({ teardown: (fn) => later.push(fn) }, { poolSize: 10 }));
   const config = testConfig({ PORT: '0', HOST: '127.0.0.1', ...env });
   const api = await startApiServer({ pool: database.pool, config, log: quietLog(), jwtSecret: SECRET });
-  t.teardown(() => api.close());
+  t.teardown(async () => {
+    await api.close();
+    for (const fn of later) await fn();
+  });
   return {
     db: database,
     api,
