@@ -47,26 +47,35 @@ export interface PresetDeps {
 
 // ---------------------------------------------------------------- hardening
 
-/** Refuses operations whose selections nest deeper than maxDepth fields (introspection fields excepted). */
+/**
+ * Refuses operations whose selections nest deeper than maxDepth fields
+ * (introspection fields excepted). A fragment's depth is computed once: a
+ * walk per spread would be exponential in fragments that spread the next
+ * one twice (30 of them, about 1 KB, kept the server busy for hours).
+ */
 export function depthLimitRule(maxDepth: number): ValidationRule {
   return (ctx) => {
     const fragments = new Map<string, FragmentDefinitionNode>();
     for (const def of ctx.getDocument().definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
-    const depthOf = (set: SelectionSetNode | undefined, seen: Set<string>): number => {
+    const perFragment = new Map<string, number>();
+    const depthOf = (set: SelectionSetNode | undefined): number => {
       if (!set) return 0;
       let max = 0;
       for (const sel of set.selections) {
         let d = 0;
         if (sel.kind === Kind.FIELD) {
           if (sel.name.value.startsWith('__')) continue;
-          d = 1 + depthOf(sel.selectionSet, seen);
+          d = 1 + depthOf(sel.selectionSet);
         } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-          d = depthOf(sel.selectionSet, seen);
+          d = depthOf(sel.selectionSet);
         } else {
           const name = sel.name.value;
-          const fragment = fragments.get(name);
-          if (!fragment || seen.has(name)) continue;
-          d = depthOf(fragment.selectionSet, new Set([...seen, name]));
+          if (!perFragment.has(name)) {
+            perFragment.set(name, 0); // a cycle (refused by another rule) adds nothing
+            const fragment = fragments.get(name);
+            perFragment.set(name, fragment ? depthOf(fragment.selectionSet) : 0);
+          }
+          d = perFragment.get(name)!;
         }
         if (d > max) max = d;
       }
@@ -74,13 +83,95 @@ export function depthLimitRule(maxDepth: number): ValidationRule {
     };
     return {
       OperationDefinition(node) {
-        const depth = depthOf(node.selectionSet, new Set());
+        const depth = depthOf(node.selectionSet);
         if (depth > maxDepth) {
           ctx.reportError(new GraphQLError(`Query is too deep: depth ${depth} exceeds the limit of ${maxDepth} (API_MAX_DEPTH)`, { nodes: [node] }));
         }
       },
     };
   };
+}
+
+/** Most aliased fields one GraphQL operation may select (a fragment counts once per spread). */
+export const MAX_ALIASES = 100;
+
+/**
+ * Refuses operations with more than maxAliases aliases: each alias runs its
+ * field again, so 1,000 aliases of a list turn a small request into 1,000
+ * queries and a response hundreds of times larger.
+ */
+export function aliasLimitRule(maxAliases: number): ValidationRule {
+  return (ctx) => {
+    const fragments = new Map<string, FragmentDefinitionNode>();
+    for (const def of ctx.getDocument().definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+    // Per fragment, computed once (a fragment spread many times, or spreading
+    // others many times, is counted in full without being walked again).
+    const perFragment = new Map<string, number>();
+    const countIn = (set: SelectionSetNode | undefined): number => {
+      if (!set) return 0;
+      let n = 0;
+      for (const sel of set.selections) {
+        if (sel.kind === Kind.FIELD) n += (sel.alias ? 1 : 0) + countIn(sel.selectionSet);
+        else if (sel.kind === Kind.INLINE_FRAGMENT) n += countIn(sel.selectionSet);
+        else {
+          const name = sel.name.value;
+          if (!perFragment.has(name)) {
+            perFragment.set(name, 0); // a cycle (refused by another rule) counts nothing
+            const fragment = fragments.get(name);
+            perFragment.set(name, fragment ? countIn(fragment.selectionSet) : 0);
+          }
+          n += perFragment.get(name)!;
+        }
+      }
+      return n;
+    };
+    return {
+      OperationDefinition(node) {
+        const n = countIn(node.selectionSet);
+        if (n > maxAliases) {
+          ctx.reportError(new GraphQLError(`Query has too many aliases: ${n} exceeds the limit of ${maxAliases}`, { nodes: [node] }));
+        }
+      },
+    };
+  };
+}
+
+/** Deepest nesting of {, [ and ( accepted in a GraphQL document; checked before it is parsed. */
+export const MAX_NESTING = 256;
+
+/**
+ * How deeply {, [ and ( nest in a GraphQL document (strings and comments
+ * skipped), stopping once it exceeds `stopAbove`. The parser recurses per
+ * level, so a document nested thousands deep would overflow its stack
+ * before the depth rule could see it.
+ */
+export function bracketNesting(source: string, stopAbove = Infinity): number {
+  let depth = 0;
+  let max = 0;
+  const n = source.length;
+  for (let i = 0; i < n; i++) {
+    const c = source.charCodeAt(i);
+    if (c === 0x23 /* # */) {
+      while (i < n && source.charCodeAt(i) !== 0x0a && source.charCodeAt(i) !== 0x0d) i++;
+    } else if (c === 0x22 /* " */) {
+      if (source.startsWith('"""', i)) {
+        i += 3;
+        while (i < n && !source.startsWith('"""', i)) i += source.startsWith('\\"""', i) ? 4 : 1;
+        i += 2;
+      } else {
+        i++;
+        while (i < n && source.charCodeAt(i) !== 0x22 && source.charCodeAt(i) !== 0x0a) i += source.charCodeAt(i) === 0x5c ? 2 : 1;
+      }
+    } else if (c === 0x7b || c === 0x5b || c === 0x28) {
+      if (++depth > max) {
+        max = depth;
+        if (max > stopAbove) return max;
+      }
+    } else if (c === 0x7d || c === 0x5d || c === 0x29) {
+      depth--;
+    }
+  }
+  return max;
 }
 
 /**
@@ -108,12 +199,23 @@ function hardeningPlugin(config: Config): GraphileConfig.Plugin {
   return {
     name: 'JobReviewHardeningPlugin',
     version: '1.0.0',
-    description: 'Depth limit, and no introspection outside development unless API_GRAPHIQL=true',
+    description: 'Nesting, depth and alias limits, and no introspection outside development unless API_GRAPHIQL=true',
     grafserv: {
       middleware: {
         setPreset(next, event) {
-          event.validationRules.push(depthLimitRule(config.api.maxDepth));
+          event.validationRules.push(depthLimitRule(config.api.maxDepth), aliasLimitRule(MAX_ALIASES));
           if (!config.api.graphiql) event.validationRules.push(NoSchemaIntrospectionCustomRule);
+          return next();
+        },
+        // Before the document is parsed (HTTP and graphql-ws alike).
+        processGraphQLRequestBody(next, event) {
+          const query = event.body.query;
+          if (typeof query === 'string' && bracketNesting(query, MAX_NESTING) > MAX_NESTING) {
+            throw new SafeError(
+              `Query is nested too deeply: more than ${MAX_NESTING} levels of {, [ or ( (fields may nest ${config.api.maxDepth} deep, API_MAX_DEPTH)`,
+              { statusCode: 400 },
+            );
+          }
           return next();
         },
       },
