@@ -158,10 +158,6 @@ export const envSchema = z.object({
   API_MAX_DEPTH: int(12, 2, 100),
   API_STATEMENT_TIMEOUT: int(10_000, 100, 3_600_000),
   API_BODY_LIMIT: int(100_000, 1_000, 100_000_000),
-  API_GRAPHIQL: bool(false),
-  API_MAX_DEPTH: int(12, 2, 100),
-  API_STATEMENT_TIMEOUT: int(10_000, 100, 3_600_000),
-  API_BODY_LIMIT: int(100_000, 1_000, 100_000_000),
   REDIS_HOST: optionalText,
   REDIS_PORT: optionalText,
   REDIS_DB: optionalText,
@@ -254,16 +250,6 @@ export interface Config {
     /** Largest request body accepted, in bytes. */
     bodyLimitBytes: number;
   };
-  api: {
-    /** GraphiQL (Ruru) and introspection: on in development or when API_GRAPHIQL=true. */
-    graphiql: boolean;
-    /** Deepest GraphQL selection accepted. */
-    maxDepth: number;
-    /** statement_timeout of every API transaction, in milliseconds. */
-    statementTimeoutMs: number;
-    /** Largest request body accepted, in bytes. */
-    bodyLimitBytes: number;
-  };
   /** Set when the seed's REDIS_* variables are present: they are ignored, with one warning. */
   ignoredRedisVariables: string[];
 }
@@ -315,12 +301,6 @@ function fromEnv(env: Env): Config {
     port: env.PORT,
     jwtSecret: env.JWT_SECRET,
     development: env.NODE_ENV === 'development',
-    api: {
-      graphiql: env.NODE_ENV === 'development' || env.API_GRAPHIQL,
-      maxDepth: env.API_MAX_DEPTH,
-      statementTimeoutMs: env.API_STATEMENT_TIMEOUT,
-      bodyLimitBytes: env.API_BODY_LIMIT,
-    },
     api: {
       graphiql: env.NODE_ENV === 'development' || env.API_GRAPHIQL,
       maxDepth: env.API_MAX_DEPTH,
