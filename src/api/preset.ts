@@ -27,7 +27,7 @@ import { extendSchema, gql, jsonPgSmartTags } from 'postgraphile/utils';
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/pool.ts';
 import type { Logger } from '../log.ts';
-import type { ReviewProvider } from '../review/providers/provider.ts';
+import type { Variant } from '../review/variants.ts';
 import { bearerToken, pgSettingsFor, verifyToken, type Claims } from './auth.ts';
 import { isCallerFacingPgError } from './caller.ts';
 import { loadPostingForTest, reviewNow } from './test-review.ts';
@@ -39,7 +39,8 @@ export interface PresetDeps {
   pool: Pool;
   config: Config;
   log: Logger;
-  provider: ReviewProvider;
+  /** The reviewer variants, for "test one posting now". */
+  variants: Variant[];
   jwtSecret: string;
   /** Claims the HTTP gate verified, per request. */
   httpClaims: WeakMap<IncomingMessage, Claims>;

@@ -16,13 +16,14 @@ import { migrate } from '../db/migrate.ts';
 import { createPool, type Pool } from '../db/pool.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { createHeuristicProvider } from '../review/providers/heuristic.ts';
+import { createVariants } from '../review/variants.ts';
 import { makePreset } from './preset.ts';
 
 export const SCHEMA_FILE = fileURLToPath(new URL('../../schema.graphql', import.meta.url));
 
 /** The SDL of the API over a migrated database, sorted so that diffs are stable. */
 export async function apiSchemaSDL(pool: Pool, config: Config, log: Logger): Promise<string> {
-  const preset = makePreset({ pool, config, log, provider: createHeuristicProvider(), jwtSecret: 'unused', httpClaims: new WeakMap() });
+  const preset = makePreset({ pool, config, log, variants: createVariants(config, log, createHeuristicProvider()), jwtSecret: 'unused', httpClaims: new WeakMap() });
   const { schema } = await makeSchema(preset);
   return `${printSchema(lexicographicSortSchema(schema))}\n`;
 }

@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/pool.ts';
-import type { ReviewProvider } from '../review/providers/provider.ts';
+import type { Variant } from '../review/variants.ts';
 import { pgSettingsFor, type Claims } from './auth.ts';
 import { asCaller } from './caller.ts';
 import { HttpError, readJsonBody, sendJson } from './http.ts';
@@ -19,7 +19,7 @@ import { loadPostingForTest, reviewNow } from './test-review.ts';
 export interface RestDeps {
   pool: Pool;
   config: Config;
-  provider: ReviewProvider;
+  variants: Variant[];
 }
 
 const maxRetries = z.number().int().min(1).max(100);

@@ -16,7 +16,7 @@ import type { Config } from '../config.ts';
 import { isMigrated } from '../db/migrate.ts';
 import type { Pool } from '../db/pool.ts';
 import type { Logger } from '../log.ts';
-import { createProvider } from '../review/providers/index.ts';
+import { createVariants } from '../review/variants.ts';
 import type { ReviewProvider } from '../review/providers/provider.ts';
 import { bearerToken, verifyToken, type Claims } from './auth.ts';
 import { isCallerFacingPgError } from './caller.ts';
@@ -51,15 +51,15 @@ export interface ApiServer {
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const { pool, config, log, jwtSecret } = opts;
   if (!jwtSecret) throw new Error('the API needs JWT_SECRET');
-  const provider = opts.provider ?? createProvider(config, log);
+  const variants = createVariants(config, log, opts.provider);
   const httpClaims = new WeakMap<IncomingMessage, Claims>();
-  const pgl = postgraphile(makePreset({ pool, config, log, provider, jwtSecret, httpClaims }));
+  const pgl = postgraphile(makePreset({ pool, config, log, variants, jwtSecret, httpClaims }));
   const serv = pgl.createServ(grafserv);
   await pgl.getSchema();
   await serv.ready();
   const graphqlHandler = serv.createHandler();
   const upgradeHandler = await serv.getUpgradeHandler();
-  const rest = restRoutes({ pool, config, provider });
+  const rest = restRoutes({ pool, config, variants });
 
   const authenticate = async (req: IncomingMessage, res: ServerResponse): Promise<Claims | undefined> => {
     const result = await verifyToken(bearerToken(req.headers.authorization), jwtSecret);
@@ -88,6 +88,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const claims = await authenticate(req, res);
       if (!claims) return;
       httpClaims.set(req, claims);
+      // grafserv answers a body over the limit with a bare "Too much data"; name the limit when the size is declared.
+      const declared = Number(req.headers['content-length']);
+      if (Number.isFinite(declared) && declared > config.api.bodyLimitBytes) {
+        return sendJson(res, 413, { errors: [{ message: `the request body is ${declared} bytes, larger than the limit of ${config.api.bodyLimitBytes} (API_BODY_LIMIT)`, extensions: { statusCode: 413 } }] }, { Connection: 'close' });
+      }
       return graphqlHandler(req, res);
     }
     if (rest.matches(path)) {

@@ -7,14 +7,15 @@ import type { Config } from '../config.ts';
 import type { Pool } from '../db/pool.ts';
 import { loadBrand } from '../review/brand.ts';
 import { postingSchema, type ReviewOutput } from '../review/contracts.ts';
-import type { ReviewProvider } from '../review/providers/provider.ts';
-import { reviewPosting } from '../review/review.ts';
+import { reviewWithVariant, type Variant } from '../review/variants.ts';
 
 export interface TestReviewResult {
   jobId: string;
   output: ReviewOutput;
   reviewer: string;
   model: string | null;
+  /** The reviewer variant the worker would use (null when no variants are configured). */
+  variant: string | null;
   providerCalled: boolean;
   processingTimeMs: number;
   stored: false;
@@ -33,14 +34,14 @@ export async function loadPostingForTest(query: RowQuery, jobId: string): Promis
   return JSON.parse(String(rows[0].posting));
 }
 
-export async function reviewNow(deps: { pool: Pool; config: Config; provider: ReviewProvider }, row: unknown, signal?: AbortSignal): Promise<TestReviewResult> {
+export async function reviewNow(deps: { pool: Pool; config: Config; variants: Variant[] }, row: unknown, signal?: AbortSignal): Promise<TestReviewResult> {
   const posting = postingSchema.parse(row);
   const { brand } = await loadBrand(deps.pool);
   const started = performance.now();
-  const result = await reviewPosting(
+  const { result, variant } = await reviewWithVariant(
     { posting, brand },
-    deps.provider,
-    { minSalary: deps.config.minSalary, maxAgeDays: deps.config.maxAgeDays, recommendThreshold: deps.config.recommendThreshold },
+    deps.variants,
+    { minSalary: deps.config.minSalary, maxAgeDays: deps.config.maxAgeDays },
     signal,
   );
   return {
@@ -48,6 +49,7 @@ export async function reviewNow(deps: { pool: Pool; config: Config; provider: Re
     output: result.output,
     reviewer: result.reviewer,
     model: result.model,
+    variant: deps.config.variants ? variant.name : null,
     providerCalled: result.providerCalled,
     processingTimeMs: Math.round(performance.now() - started),
     stored: false,

@@ -11,8 +11,7 @@ import { postingSchema, type ReviewOutput } from '../review/contracts.ts';
 import { DIMENSION_TITLES, DIMENSIONS } from '../review/dimensions.ts';
 import { createProvider } from '../review/providers/index.ts';
 import { RateLimitedError } from '../review/providers/provider.ts';
-import { reviewPosting } from '../review/review.ts';
-import { brandForVariant, chooseVariant, createVariants } from '../review/variants.ts';
+import { createVariants, reviewWithVariant } from '../review/variants.ts';
 import { CliError, commandContext, type CommandContext, type GlobalArgs } from './context.ts';
 import { checkUuid, withDatabase } from './database.ts';
 import { fields, table, yesNo } from './format.ts';
@@ -46,16 +45,12 @@ async function reviewNow(ctx: CommandContext, pool: Pool, jobId: string): Promis
   const row = rows[0];
   const posting = postingSchema.parse(row);
   const variants = createVariants(ctx.config, ctx.log, createProvider(ctx.config, ctx.log));
-  const variant = chooseVariant(posting.id, variants);
   const { brand } = await loadBrand(pool);
   const started = performance.now();
   let result;
+  let variant;
   try {
-    result = await reviewPosting(
-      { posting, brand: brandForVariant(brand, variant) },
-      variant.provider,
-      { minSalary: ctx.config.minSalary, maxAgeDays: ctx.config.maxAgeDays, recommendThreshold: variant.threshold },
-    );
+    ({ result, variant } = await reviewWithVariant({ posting, brand }, variants, { minSalary: ctx.config.minSalary, maxAgeDays: ctx.config.maxAgeDays }));
   } catch (error) {
     if (error instanceof RateLimitedError) throw new CliError(`The reviewer is rate-limited: try again in ${Math.ceil(error.retryAfterMs / 1000)}s`);
     throw new CliError(`The review failed: ${(error as Error).message}`);

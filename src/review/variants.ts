@@ -3,7 +3,8 @@
 import { createHash } from 'node:crypto';
 import type { Config, VariantSetting } from '../config.ts';
 import type { Logger } from '../log.ts';
-import type { CareerBrand } from './contracts.ts';
+import type { CareerBrand, Posting } from './contracts.ts';
+import { reviewPosting, type ReviewResult, type ReviewSettings } from './review.ts';
 import { DIMENSIONS } from './dimensions.ts';
 import { createHeuristicProvider } from './providers/heuristic.ts';
 import { createOpenAIProvider } from './providers/openai.ts';
@@ -60,4 +61,25 @@ export function brandForVariant(brand: CareerBrand, variant: Pick<Variant, 'weig
     if (w !== undefined) out[d] = { ...brand[d], weight: w };
   }
   return out;
+}
+
+/**
+ * Reviews a posting as the worker does: the variant its id chooses, that
+ * variant's provider, weights and threshold. The worker, `job-review test`
+ * and the API's "test now" all call this, so they agree.
+ */
+export async function reviewWithVariant(
+  input: { posting: Posting; brand: CareerBrand },
+  variants: Variant[],
+  settings: Omit<ReviewSettings, 'recommendThreshold'>,
+  signal?: AbortSignal,
+): Promise<{ result: ReviewResult; variant: Variant }> {
+  const variant = chooseVariant(input.posting.id, variants);
+  const result = await reviewPosting(
+    { posting: input.posting, brand: brandForVariant(input.brand, variant) },
+    variant.provider,
+    { ...settings, recommendThreshold: variant.threshold },
+    signal,
+  );
+  return { result, variant };
 }

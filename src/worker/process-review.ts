@@ -4,8 +4,8 @@ import type { Logger } from '../log.ts';
 import { loadBrand } from '../review/brand.ts';
 import { postingSchema, type CareerBrand } from '../review/contracts.ts';
 import { RateLimitedError } from '../review/providers/provider.ts';
-import { reviewPosting, type ReviewSettings } from '../review/review.ts';
-import { brandForVariant, chooseVariant, type Variant } from '../review/variants.ts';
+import type { ReviewSettings } from '../review/review.ts';
+import { reviewWithVariant, type Variant } from '../review/variants.ts';
 import type { Pool } from '../db/pool.ts';
 import type { Lifecycle } from './lifecycle.ts';
 
@@ -78,16 +78,10 @@ export function createReviewProcessor(deps: ProcessorDeps): ReviewProcessor {
         return;
       }
       const attempt = claimed.review_attempts;
-      const variant = chooseVariant(jobId, variants);
       const started = performance.now();
       try {
         const posting = postingSchema.parse(claimed);
-        const result = await reviewPosting(
-          { posting, brand: brandForVariant(await brand(), variant) },
-          variant.provider,
-          { ...settings, recommendThreshold: variant.threshold },
-          signal,
-        );
+        const { result, variant } = await reviewWithVariant({ posting, brand: await brand() }, variants, settings, signal);
         if (signal.aborted) throw signal.reason ?? new Error('aborted');
         const durationMs = Math.round(performance.now() - started);
         const recorded = await lifecycle.record({
