@@ -6,8 +6,7 @@
 // (app_private.rereview_reviewed): the workers review them again, pre-filter
 // first, and replace their reviews.
 import type { CommandModule } from 'yargs';
-import { postingSchema } from '../review/contracts.ts';
-import { preFilter } from '../review/prefilter.ts';
+import { applyBackfill, findBackfillChanges } from '../queue/backfill.ts';
 import { commandContext, type GlobalArgs } from './context.ts';
 import { withDatabase } from './database.ts';
 import { clip, table } from './format.ts';
@@ -16,22 +15,6 @@ import { runCommand } from './run-command.ts';
 interface BackfillArgs extends GlobalArgs {
   apply?: boolean;
 }
-
-interface Verdict {
-  recommend: boolean;
-  reason: string | null;
-}
-
-export interface BackfillChange {
-  job_id: string;
-  title: string;
-  company: string;
-  change: 'now_rejected' | 'now_passes';
-  before: Verdict;
-  after: Verdict;
-}
-
-const PAGE = 1000;
 
 export const backfillCommand: CommandModule<GlobalArgs, BackfillArgs> = {
   command: 'backfill',
@@ -45,42 +28,8 @@ export const backfillCommand: CommandModule<GlobalArgs, BackfillArgs> = {
     const ctx = commandContext(args);
     const settings = { minSalary: ctx.config.minSalary, maxAgeDays: ctx.config.maxAgeDays, now: new Date() };
     const { checked, changes, applied } = await withDatabase(ctx, async (pool) => {
-      const changes: BackfillChange[] = [];
-      let checked = 0;
-      let after = '00000000-0000-0000-0000-000000000000';
-      // Keyset pages: any number of reviews in bounded memory.
-      for (;;) {
-        const { rows } = await pool.query(
-          `select j.*, r.pre_filter as review_pre_filter, r.reviewer as review_reviewer
-             from app.jobs j join app.job_reviews r on r.job_id = j.id
-            where j.status = 'reviewed' and r.override_recommend is null and r.error_message is null and j.id > $1
-            order by j.id limit $2`,
-          [after, PAGE],
-        );
-        for (const row of rows) {
-          checked++;
-          const stored = row.review_pre_filter as Verdict | null;
-          const before: Verdict = stored ?? { recommend: row.review_reviewer !== 'pre_filter', reason: null };
-          const now = preFilter(postingSchema.parse(row), settings);
-          if (now.recommend !== before.recommend) {
-            changes.push({
-              job_id: row.id,
-              title: row.title,
-              company: row.company,
-              change: now.recommend ? 'now_passes' : 'now_rejected',
-              before,
-              after: now,
-            });
-          }
-        }
-        if (rows.length < PAGE) break;
-        after = rows[rows.length - 1].id;
-      }
-      let applied: string[] = [];
-      if (args.apply && changes.length > 0) {
-        const { rows } = await pool.query<{ id: string }>('select id from app_private.rereview_reviewed($1::uuid[])', [changes.map((c) => c.job_id)]);
-        applied = rows.map((r) => r.id);
-      }
+      const { checked, changes } = await findBackfillChanges(pool, settings);
+      const applied = args.apply ? await applyBackfill(pool, changes.map((c) => c.job_id)) : [];
       return { checked, changes, applied };
     });
     const appliedSet = new Set(applied);

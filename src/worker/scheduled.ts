@@ -1,5 +1,6 @@
 // Scheduled work, run by graphile-worker's crontab in whichever worker
 // process gets there first (graphile-worker makes each run happen once).
+import { applyBackfill, findBackfillChanges } from '../queue/backfill.ts';
 import type { WorkerServices } from './active.ts';
 
 type Deps = Pick<WorkerServices, 'pool' | 'config' | 'log'>;
@@ -10,6 +11,7 @@ export function crontab(config: Deps['config']): string {
   return [
     `${config.schedule.sweep} sweep_pending ?max=1&id=sweep_pending`,
     `${config.schedule.retention} apply_retention ?max=1&id=apply_retention`,
+    `${config.schedule.backfill} backfill_prefilter ?max=1&id=backfill_prefilter`,
   ].join('\n');
 }
 
@@ -32,4 +34,34 @@ export async function applyRetention({ pool, config, log }: Deps): Promise<{ arc
   ]);
   if (rows[0].archived || rows[0].deliveries_pruned) log.info(rows[0], 'retention applied');
   return rows[0];
+}
+
+export type NightlyBackfillResult =
+  | { ran: false; reason: 'first run: settings recorded' | 'settings unchanged' }
+  | { ran: true; checked: number; requeued: number; from: { minSalary: number; maxAgeDays: number } };
+
+/**
+ * When JOB_REVIEW_MIN_SALARY or JOB_REVIEW_MAX_AGE_DAYS differ from the
+ * settings of the last run, sends the reviews whose pre-filter verdict flips
+ * back for review (the same backfill as `job-review backfill --apply`).
+ */
+export async function nightlyBackfill({ pool, config, log }: Deps): Promise<NightlyBackfillResult> {
+  const { rows } = await pool.query<{ min_salary: number; max_age_days: number }>('select min_salary, max_age_days from app_private.prefilter_state');
+  const record = () =>
+    pool.query(
+      `insert into app_private.prefilter_state (min_salary, max_age_days) values ($1, $2)
+       on conflict (singleton) do update set min_salary = excluded.min_salary, max_age_days = excluded.max_age_days, applied_at = now()`,
+      [config.minSalary, config.maxAgeDays],
+    );
+  const last = rows[0];
+  if (!last) {
+    await record();
+    return { ran: false, reason: 'first run: settings recorded' };
+  }
+  if (Number(last.min_salary) === config.minSalary && last.max_age_days === config.maxAgeDays) return { ran: false, reason: 'settings unchanged' };
+  const { checked, changes } = await findBackfillChanges(pool, { minSalary: config.minSalary, maxAgeDays: config.maxAgeDays });
+  const requeued = await applyBackfill(pool, changes.map((c) => c.job_id));
+  await record();
+  log.info({ checked, requeued: requeued.length }, 'pre-filter settings changed: backfill sent flipped reviews back for review');
+  return { ran: true, checked, requeued: requeued.length, from: { minSalary: Number(last.min_salary), maxAgeDays: last.max_age_days } };
 }

@@ -1,6 +1,6 @@
 // Scheduled work: the sweep and retention, as the crontab runs them.
 import t from 'tap';
-import { applyRetention, crontab, sweepPending } from '../../src/worker/scheduled.ts';
+import { applyRetention, crontab, nightlyBackfill, sweepPending } from '../../src/worker/scheduled.ts';
 import { createTestDatabase } from '../helpers/db.ts';
 import { quietLog, testConfig } from '../helpers/worker.ts';
 
@@ -8,6 +8,7 @@ t.test('the crontab names both tasks, and is empty when scheduling is off', asyn
   const tab = crontab(testConfig());
   t.match(tab, /^\*\/5 \* \* \* \* sweep_pending /m);
   t.match(tab, /^17 3 \* \* \* apply_retention /m);
+  t.match(tab, /^47 3 \* \* \* backfill_prefilter /m);
   t.equal(crontab(testConfig({ JOB_REVIEW_CRON: 'false' })), '');
 });
 
@@ -45,4 +46,30 @@ t.test('retention archives exactly the old postings and prunes old delivery logs
   t.same(rows.map((r) => `${r.title}:${r.status}`), ['Old reviewed:archived', 'Old error:archived', 'Old pending:pending_review', 'New reviewed:reviewed', 'Old in review:in_review']);
   const off = await applyRetention({ pool, config: testConfig(), log: quietLog() });
   t.same(off, { archived: 0, deliveries_pruned: 0 }, 'retention 0 keeps postings; the remaining log row is recent');
+});
+
+t.test('the nightly backfill runs only when the pre-filter settings changed', async (t) => {
+  const { pool } = await createTestDatabase(t);
+  const { rows } = await pool.query(
+    `insert into app.jobs (site, job_url, title, company, status, "interval", max_amount) values
+       ('b', '1', 'Rich', 'R', 'reviewed', 'yearly', 200000),
+       ('b', '2', 'Modest', 'M', 'reviewed', 'yearly', 150000)
+     returning id, title`,
+  );
+  const id = Object.fromEntries(rows.map((r) => [r.title, r.id]));
+  await pool.query(
+    `insert into app.job_reviews (job_id, recommend, overall_alignment_score, pre_filter, reviewer) values
+       ($1, true, 7, '{"recommend": true, "reason": null}', 'heuristic@1'),
+       ($2, false, null, '{"recommend": false, "reason": "below the floor"}', 'pre_filter')`,
+    [id.Rich, id.Modest],
+  );
+  const deps = (minSalary: string) => ({ pool, config: testConfig({ JOB_REVIEW_MIN_SALARY: minSalary }), log: quietLog() });
+  t.same(await nightlyBackfill(deps('180000')), { ran: false, reason: 'first run: settings recorded' });
+  t.same(await nightlyBackfill(deps('180000')), { ran: false, reason: 'settings unchanged' });
+  const lowered = await nightlyBackfill(deps('100000'));
+  t.same(lowered, { ran: true, checked: 2, requeued: 1, from: { minSalary: 180000, maxAgeDays: 21 } }, 'the posting the new floor lets through goes back for review');
+  const { rows: after } = await pool.query(`select title, status from app.jobs order by job_url`);
+  t.same(after.map((r) => `${r.title}:${r.status}`), ['Rich:reviewed', 'Modest:pending_review']);
+  t.same((await pool.query(`select key from graphile_worker.jobs`)).rows, [{ key: `review:${id.Modest}` }], 'and is queued');
+  t.same(await nightlyBackfill(deps('100000')), { ran: false, reason: 'settings unchanged' }, 'the new settings are recorded');
 });
