@@ -3,6 +3,7 @@
 //   /graphiql, /ruru-static/*         Ruru, only in development or with API_GRAPHIQL=true
 //   /graphql (+ graphql-ws upgrade)   PostGraphile via grafserv, bearer token required
 //   /job-review/*                     the seed's REST endpoints, bearer token required
+//   /metrics                          Prometheus text, bearer token required
 //   /, /dashboard/*                   the dashboard's static files (src/api/dashboard; it asks for a token)
 //   anything else                     opts.fallback or 404
 // Anonymous callers get nothing but the health checks (and the static pages).
@@ -17,6 +18,7 @@ import { isMigrated } from '../db/migrate.ts';
 import type { Pool } from '../db/pool.ts';
 import type { Logger } from '../log.ts';
 import { createVariants } from '../review/variants.ts';
+import { bindMetrics, renderMetrics } from '../metrics/metrics.ts';
 import type { ReviewProvider } from '../review/providers/provider.ts';
 import { bearerToken, verifyToken, type Claims } from './auth.ts';
 import { isCallerFacingPgError } from './caller.ts';
@@ -52,6 +54,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const { pool, config, log, jwtSecret } = opts;
   if (!jwtSecret) throw new Error('the API needs JWT_SECRET');
   const variants = createVariants(config, log, opts.provider);
+  bindMetrics(pool, { workerTimeoutSeconds: config.workerTimeoutSeconds });
   const httpClaims = new WeakMap<IncomingMessage, Claims>();
   const pgl = postgraphile(makePreset({ pool, config, log, variants, jwtSecret, httpClaims }));
   const serv = pgl.createServ(grafserv);
@@ -91,9 +94,18 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       // grafserv answers a body over the limit with a bare "Too much data"; name the limit when the size is declared.
       const declared = Number(req.headers['content-length']);
       if (Number.isFinite(declared) && declared > config.api.bodyLimitBytes) {
-        return sendJson(res, 413, { errors: [{ message: `the request body is ${declared} bytes, larger than the limit of ${config.api.bodyLimitBytes} (API_BODY_LIMIT)`, extensions: { statusCode: 413 } }] }, { Connection: 'close' });
+        req.resume(); // discarded, so the client can finish sending and read the answer
+        return sendJson(res, 413, { errors: [{ message: `the request body is ${declared} bytes, larger than the limit of ${config.api.bodyLimitBytes} (API_BODY_LIMIT)`, extensions: { statusCode: 413 } }] });
       }
       return graphqlHandler(req, res);
+    }
+    if (path === '/metrics') {
+      // Prometheus text; a viewer token is enough (scrape with bearer_token).
+      const claims = await authenticate(req, res);
+      if (!claims) return;
+      const { contentType, body } = await renderMetrics();
+      res.writeHead(200, { 'content-type': contentType }).end(body);
+      return;
     }
     if (rest.matches(path)) {
       const claims = await authenticate(req, res);

@@ -77,3 +77,22 @@ t.test('worker /metrics after a run', async (t) => {
   }
   t.equal((await fetch(`http://127.0.0.1:${port}/nope`)).status, 404);
 });
+
+t.test('the API serves /metrics to a token holder, and nothing to anonymous callers', async (t) => {
+  const { pool } = await createTestDatabase(t);
+  const { startApiServer } = await import('../../src/api/server.ts');
+  const { signToken } = await import('../../src/api/auth.ts');
+  const { testConfig, quietLog } = await import('../helpers/worker.ts');
+  const secret = 'metrics-test-secret-0123456789abcdef';
+  const api = await startApiServer({ pool, config: testConfig({ PORT: '0' }), log: quietLog(), jwtSecret: secret });
+  t.teardown(() => api.close());
+  await pool.query(`insert into app.jobs (site, job_url, title, company, status) values ('m', '1', 'T', 'C', 'reviewed')`);
+  await pool.query(`insert into app.job_reviews (job_id, recommend) select id, true from app.jobs`);
+  t.equal((await fetch(`${api.url}/metrics`)).status, 401, 'anonymous: refused');
+  const token = await signToken({ secret, role: 'viewer', sub: 'prometheus', expiresInSeconds: 3600 });
+  const response = await fetch(`${api.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  t.equal(response.status, 200);
+  const { samples } = parsePrometheus(await response.text());
+  t.equal(samples.find((s) => s.name === 'job_review_reviews_total' && s.labels.outcome === 'recommended')?.value, 1, 'reviews_total matches the database');
+  t.equal(samples.find((s) => s.name === 'job_review_postings' && s.labels.status === 'reviewed')?.value, 1);
+});
