@@ -6,6 +6,7 @@ import { chooseVariant, variantPoint } from '../../src/review/variants.ts';
 import { startReviewWorker } from '../../src/worker/runner.ts';
 import { createTestDatabase } from '../helpers/db.ts';
 import { quietLog, testConfig, waitFor } from '../helpers/worker.ts';
+import { cliEnv, runCli } from '../helpers/cli.ts';
 
 const variants = [
   { name: 'control', share: 0.7 },
@@ -50,7 +51,7 @@ t.test('configured variants are stored on the review, with their own threshold',
 });
 
 t.test('variant stats and review quality match hand-computed values', async (t) => {
-  const { pool } = await createTestDatabase(t);
+  const { pool, url } = await createTestDatabase(t);
   // variant, recommend, score, latency ms, error, override, override day
   const seed: [string, boolean | null, number | null, number | null, string | null, boolean | null, string | null][] = [
     ['a', true, 8, 100, null, true, '2026-11-01'], // agreed
@@ -87,6 +88,16 @@ t.test('variant stats and review quality match hand-computed values', async (t) 
   t.match(row(null, '2026-11-02'), { decided: 3, agreed: 2, agreement_rate: 0.6667 });
   t.match(row('b', '2026-11-02'), { decided: 2, agreed: 1 });
   await t.rejects(pool.query(`select * from app.review_quality('fortnight')`), { message: /bucket must be/ });
+
+  // The same figures through `job-review stats --quality`.
+  const json = await runCli(['stats', '--quality', '--json'], { env: cliEnv({ DATABASE_URL: url }) });
+  t.equal(json.code, 0, json.stderr);
+  const out = JSON.parse(json.stdout);
+  t.same(out.quality.variants, stats);
+  t.match(out.quality.agreement.find((r: { variant: string | null; period: string | null }) => r.variant === null && r.period === null), { decided: 5, agreed: 3, agreement_rate: 0.6 });
+  const human = await runCli(['stats', '--quality'], { env: cliEnv({ DATABASE_URL: url }) });
+  t.match(human.stdout, /Overall: 3 of 5 decisions agreed \(60\.0%\)/);
+  t.match(human.stdout, /\ba\s+\|?\s*4\b/, 'variant a with its 4 reviews');
 });
 
 t.test('JOB_REVIEW_VARIANTS is validated', async (t) => {
