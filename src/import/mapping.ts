@@ -212,6 +212,10 @@ function mapOrThrow(record: Record<string, unknown>, opts: MapOptions): Imported
   for (const key in record) {
     const value = record[key];
     if (!present(value)) continue;
+    // PostgreSQL text cannot hold U+0000; name it here rather than let the database refuse the batch.
+    if (key.includes('\0') || (typeof value === 'string' ? value.includes('\0') : typeof value === 'object' && JSON.stringify(value).includes('\\u0000'))) {
+      fail(`${show(key)} contains a NUL character (\\u0000), which PostgreSQL cannot store in text`);
+    }
     const field = fieldOf(key);
     if (field && v[field] === undefined) v[field] = value;
     if (field !== 'description') raw[key] = value;

@@ -255,6 +255,10 @@ async function* csvRecords(stream: Readable, delimiter: string): AsyncGenerator<
     const { record, info } = item;
     while (skipped.length && skipped[0].line < info.lines) {
       const s = skipped.shift()!;
+      if (s.cause.code === 'CSV_MAX_RECORD_SIZE') {
+        yield { line: prevEnd + 1, error: `a row longer than ${MAX_RECORD_BYTES} bytes starts here; the rest of the file cannot be read`, fatal: true };
+        return;
+      }
       prevEnd = Math.max(prevEnd, s.line);
       yield { line: s.line, error: csvReason(s.cause, columns?.length ?? 0) };
     }
@@ -281,7 +285,22 @@ async function* csvRecords(stream: Readable, delimiter: string): AsyncGenerator<
     for (let i = 0; i < columns.length; i++) out[columns[i]] = record[i]?.toString('utf8') ?? '';
     yield { line, record: out };
   }
-  for (const s of skipped) yield { line: s.line, error: csvReason(s.cause, columns?.length ?? 0) };
+  for (const s of skipped) {
+    if (s.cause.code === 'CSV_MAX_RECORD_SIZE') {
+      // csv-parse cannot resync after an over-long record: it stops reading. Say so, rather than end as if the file ended there.
+      yield { line: prevEnd + 1, error: `a row longer than ${MAX_RECORD_BYTES} bytes starts here; the rest of the file cannot be read`, fatal: true };
+      return;
+    }
+    if (s.cause.code === 'CSV_QUOTE_NOT_CLOSED') {
+      // Found at the end of the file; the quote was opened in the record after the last good one.
+      const start = prevEnd + 1;
+      yield { line: start, error: `broken quoting: a quoted field is never closed (it runs from this line to the end of the file, line ${s.line}, so those lines are not read as rows)` };
+      prevEnd = s.line;
+      continue;
+    }
+    prevEnd = Math.max(prevEnd, s.line);
+    yield { line: s.line, error: csvReason(s.cause, columns?.length ?? 0) };
+  }
 }
 
 export interface ReadOptions {
