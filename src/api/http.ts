@@ -1,4 +1,5 @@
 // Small HTTP helpers shared by the REST routes and the server.
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -46,7 +47,9 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
     if (size > limit) throw new HttpError(413, 'payload_too_large', `the body is larger than ${limit} bytes`);
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
+  const bytes = Buffer.concat(chunks);
+  if (!isUtf8(bytes)) throw new HttpError(400, 'bad_request', 'the body is not valid UTF-8');
+  const text = bytes.toString('utf8').trim();
   if (text === '') return {};
   const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type !== 'application/json') throw new HttpError(415, 'unsupported_media_type', 'send the body as application/json');
