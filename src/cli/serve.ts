@@ -1,5 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { startApiServer } from '../api/server.ts';
 import { isMigrated } from '../db/migrate.ts';
 import { CliError, commandContext, connect, type GlobalArgs } from './context.ts';
 import { runCommand } from './run-command.ts';
@@ -33,6 +32,8 @@ export const serveCommand: CommandModule<GlobalArgs, ServeArgs> = {
     const conn = await connect(ctx, { poolSize: 20, applicationName: 'job-review serve' });
     try {
       if (!(await isMigrated(conn.pool))) throw new CliError("The database is not migrated: run 'job-review migrate' first");
+      // Loaded here, not at the top: `job-review --help` need not load PostGraphile.
+      const { startApiServer } = await import('../api/server.ts');
       const api = await startApiServer({ pool: conn.pool, config: ctx.config, log: ctx.log, jwtSecret: secret, host: args.host, port: args.port });
       ctx.out(`API listening at ${api.url} (GraphQL ${api.url}/graphql). Press Ctrl-C to stop.`, { event: 'listening', url: api.url, graphql: `${api.url}/graphql` });
       const signal = await untilSignal();

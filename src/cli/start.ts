@@ -3,10 +3,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { signToken } from '../api/auth.ts';
-import { startApiServer } from '../api/server.ts';
 import { describeUrl } from '../db/connect.ts';
 import { migrate } from '../db/migrate.ts';
-import { startReviewWorker } from '../worker/runner.ts';
 import { CliError, commandContext, connect, type GlobalArgs } from './context.ts';
 import { runCommand } from './run-command.ts';
 import { untilSignal } from './signals.ts';
@@ -26,6 +24,8 @@ export const startCommand: CommandModule<GlobalArgs, GlobalArgs> = {
         migrated.deployed.length ? `migrated: deployed ${migrated.deployed.join(', ')}` : 'migrations: up to date',
       );
       const secret = apiSecret(ctx.config.jwtSecret, conn.db.embedded, ctx.config.dataDir);
+      // Loaded here, not at the top: `job-review --help` need not load PostGraphile and graphile-worker.
+      const [{ startReviewWorker }, { startApiServer }] = await Promise.all([import('../worker/runner.ts'), import('../api/server.ts')]);
       const worker = await startReviewWorker({ pool: conn.pool, config: ctx.config, log: ctx.log });
       let api: Awaited<ReturnType<typeof startApiServer>> | undefined;
       try {

@@ -1,8 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { CommandModule } from 'yargs';
-import { startMetricsServer } from '../metrics/metrics.ts';
 import { isMigrated } from '../db/migrate.ts';
-import { startReviewWorker } from '../worker/runner.ts';
 import { CliError, commandContext, connect, type GlobalArgs } from './context.ts';
 import { runCommand } from './run-command.ts';
 import { untilSignal } from './signals.ts';
@@ -32,6 +30,8 @@ export const workerCommand: CommandModule<GlobalArgs, WorkerArgs> = {
     const conn = await connect(ctx, { poolSize: Math.min(concurrency + 4, 100), applicationName: 'job-review worker' });
     try {
       if (!(await isMigrated(conn.pool))) throw new CliError("The database is not migrated: run 'job-review migrate' first");
+      // Loaded here, not at the top: `job-review --help` need not load graphile-worker.
+      const [{ startReviewWorker }, { startMetricsServer }] = await Promise.all([import('../worker/runner.ts'), import('../metrics/metrics.ts')]);
       const worker = await startReviewWorker({ pool: conn.pool, config: ctx.config, log: ctx.log, concurrency });
       const metricsPort = args.metricsPort ?? ctx.config.metricsPort;
       const metrics = metricsPort ? await startMetricsServer(metricsPort, ctx.config.host) : undefined;
