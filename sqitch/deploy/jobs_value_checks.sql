@@ -33,4 +33,7 @@ $$;
 CREATE TRIGGER _050_check_date_posted BEFORE INSERT OR UPDATE OF date_posted ON app.jobs
   FOR EACH ROW EXECUTE FUNCTION app_private.tg_jobs__check_date_posted();
 
+-- A trigger function needs no EXECUTE grant to fire; nobody calls it directly.
+REVOKE EXECUTE ON FUNCTION app_private.tg_jobs__check_date_posted() FROM PUBLIC;
+
 COMMIT;
