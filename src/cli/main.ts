@@ -4,6 +4,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { backfillCommand } from './backfill.ts';
 import { brandCommand } from './brand.ts';
+import { webhookCommand } from './webhook.ts';
 import { createJobCommand } from './create-job.ts';
 import { importCommand } from './import.ts';
 import { inspectCommand } from './inspect.ts';
@@ -36,6 +37,7 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
     .command(importCommand)
     .command(createJobCommand)
     .command(brandCommand)
+    .command(webhookCommand)
     .command(backfillCommand)
     .command(serveCommand)
     .command(tokenCommand)
