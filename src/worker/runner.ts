@@ -121,6 +121,8 @@ export async function startReviewWorker(opts: ReviewWorkerOptions): Promise<Revi
       if (!known) log.warn({ workerId: id }, 'this worker had been presumed dead; registered again');
       const { rows } = await db.query('select * from app_private.recover_dead_workers($1)', [config.workerTimeoutSeconds]);
       for (const r of rows) log.warn({ deadWorker: r.worker_id, released: r.released }, 'released the postings of a worker that stopped responding');
+      // Keeps app.job_review_stats() reading a handful of rows (sqitch change stats_counters).
+      await db.query('select app_private.compact_stat_deltas()');
     } catch (error) {
       log.warn({ err: (error as Error).message }, 'heartbeat or recovery failed; will retry');
     } finally {

@@ -319,8 +319,9 @@ async function seedReviewed(pool: Pool, n: number) {
     );
   }
   await pool.query(
-    `insert into app.job_reviews (job_id, recommend, confidence, rationale, overall_alignment_score, tldr_summary, override_recommend, override_at, error_message)
-     select id, case when status = 'error' then null else (abs(hashtext(id::text)) % 10) >= 5 end,
+    // Reviews accumulated over the past 300 days, as a real database holds them (not all in the last hour).
+    `insert into app.job_reviews (job_id, reviewed_at, recommend, confidence, rationale, overall_alignment_score, tldr_summary, override_recommend, override_at, error_message)
+     select id, now() - make_interval(mins => abs(hashtext(id::text)) % (300 * 24 * 60)), case when status = 'error' then null else (abs(hashtext(id::text)) % 10) >= 5 end,
             'medium', 'seeded', case when status = 'error' then null else (abs(hashtext(id::text)) % 1000) / 100.0 end, 'seeded',
             case when abs(hashtext(id::text)) % 20 = 0 then true end, case when abs(hashtext(id::text)) % 20 = 0 then now() end,
             case when status = 'error' then 'seeded failure' end

@@ -105,3 +105,46 @@ t.test('job_review_status and job_review_stats', async (t) => {
   const missing = (await pool.query(`select app.job_review_status(gen_random_uuid()) as s`)).rows[0].s;
   t.equal(missing, null, 'unknown id gives NULL');
 });
+
+t.test('job_review_stats from counters equals counting the tables, through inserts, updates, deletes, compaction and truncate', async (t) => {
+  const { pool } = await createTestDatabase(t);
+  const truth = async () =>
+    (
+      await pool.query(`
+        select jsonb_build_object(
+          'job_status_counts', (select jsonb_object_agg(st, coalesce(n, 0)) from unnest(array['pending_review','in_review','reviewed','error','duplicate','archived']) st
+                                  left join (select status, count(*) n from app.jobs group by status) c on c.status = st),
+          'review_stats', (select jsonb_build_object('total_reviews', count(*), 'recommended', count(*) filter (where recommend),
+              'not_recommended', count(*) filter (where not recommend), 'overridden', count(*) filter (where override_recommend is not null),
+              'errored', count(*) filter (where error_message is not null), 'final_recommended', count(*) filter (where final_recommend),
+              'avg_processing_time_ms', round(avg(processing_time_ms) filter (where error_message is null), 1),
+              'avg_retry_count', round(avg(retry_count), 2), 'avg_score', round(avg(overall_alignment_score), 2)) from app.job_reviews)) as s`)
+    ).rows[0].s;
+  const stats = async () => {
+    const s = (await pool.query(`select app.job_review_stats() as s`)).rows[0].s;
+    return { job_status_counts: s.job_status_counts, review_stats: s.review_stats };
+  };
+  const check = async (when: string) => t.same(await stats(), await truth(), when);
+  await check('empty');
+  await pool.query(
+    `insert into app.jobs (site, job_url, title, company, status)
+     select 's', 'u' || i, 'T' || i, 'C' || i, (array['pending_review','reviewed','error','archived'])[1 + i % 4] from generate_series(1, 400) i`,
+  );
+  await pool.query(
+    `insert into app.job_reviews (job_id, recommend, overall_alignment_score, processing_time_ms, retry_count, error_message)
+     select id, case when status = 'error' then null else (abs(hashtext(id::text)) % 2) = 0 end,
+            case when status = 'error' then null else (abs(hashtext(id::text)) % 1000) / 100.0 end,
+            abs(hashtext(id::text)) % 100, abs(hashtext(id::text)) % 3, case when status = 'error' then 'boom' end
+       from app.jobs where status in ('reviewed', 'error')`,
+  );
+  await check('after inserts');
+  await pool.query(`update app.jobs set status = 'reviewed' where status = 'pending_review' and abs(hashtext(id::text)) % 2 = 0`);
+  await pool.query(`update app.job_reviews set override_recommend = not recommend, override_at = now() where abs(hashtext(job_id::text)) % 5 = 0 and recommend is not null`);
+  await pool.query(`delete from app.jobs where status = 'archived' and abs(hashtext(id::text)) % 2 = 0`);
+  await check('after updates and deletes');
+  await pool.query(`select app_private.compact_stat_deltas()`);
+  t.equal((await pool.query(`select count(*)::int n from app_private.review_stat_deltas`)).rows[0].n, 1, 'compaction leaves one row of review figures');
+  await check('after compaction');
+  await pool.query(`truncate app.jobs cascade`);
+  await check('after truncate');
+});
