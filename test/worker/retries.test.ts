@@ -41,9 +41,32 @@ t.test('fails twice then succeeds: reviewed with retry_count 2, gaps follow the 
   // delay x 2^(attempt-1), plus up to 25% jitter: >= 0.4 s, then >= 0.8 s.
   const gap1 = calls[1] - calls[0];
   const gap2 = calls[2] - calls[1];
+  // Never early (a retry may start later than due on a busy machine).
   t.ok(gap1 >= 400, `first gap ${gap1} ms >= 400 ms`);
   t.ok(gap2 >= 800, `second gap ${gap2} ms >= 800 ms`);
-  t.ok(gap2 > gap1, 'the second wait is longer than the first');
+});
+
+t.test('the retry schedule: delay x 2^(attempt-1) plus at most 25% jitter, then error', async (t) => {
+  const { pool } = await createTestDatabase(t);
+  const { rows: [job] } = await pool.query(`insert into app.jobs (site, job_url, title, company) values ('t', 'https://t/sched', 'Engineer', 'Schedule Co') returning id`);
+  for (let attempt = 1; attempt <= 4; attempt++) {
+    await pool.query(`update app.jobs set status = 'pending_review' where id = $1 and status <> 'pending_review'`, [job.id]);
+    const claimed = await pool.query(`select review_attempts from app_private.claim_reviews('w-sched', array[$1::uuid], array[$2::bigint])`, [job.id, attempt]);
+    t.equal(claimed.rows[0].review_attempts, attempt);
+    const { rows: [r] } = await pool.query(
+      `select f.status, extract(epoch from (f.next_review_at - now())) as wait
+         from app_private.record_review_failures('w-sched', $1::jsonb, 4, 10) f`,
+      [JSON.stringify([{ job_id: job.id, attempt, error: `failure ${attempt}`, retryable: true }])],
+    );
+    if (attempt < 4) {
+      t.equal(r.status, 'pending_review', `attempt ${attempt}: retried`);
+      const base = 10 * 2 ** (attempt - 1);
+      t.ok(r.wait >= base && r.wait <= base * 1.25, `attempt ${attempt}: waits ${Number(r.wait).toFixed(2)} s, within [${base}, ${base * 1.25}]`);
+    } else {
+      t.equal(r.status, 'error', 'after the last attempt: error');
+      t.equal(r.wait, null, 'and nothing scheduled');
+    }
+  }
 });
 
 t.test('always fails: error after MAX_RETRIES, last error kept, recommend NULL; requeue with a healthy provider reviews it', async (t) => {
