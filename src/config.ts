@@ -112,7 +112,7 @@ export const envSchema = z.object({
   DATABASE_URL: postgresUrl,
   JOB_REVIEW_DATA_DIR: text('.data'),
   JOB_REVIEW_QUEUE_NAME: text('job_review'),
-  JOB_REVIEW_BATCH_SIZE: int(10, 1, 1000),
+  JOB_REVIEW_BATCH_SIZE: int(50, 1, 1000),
   JOB_REVIEW_MAX_RETRIES: int(3, 1, 100),
   JOB_REVIEW_RETRY_DELAY: num(60, 0, 86_400),
   JOB_REVIEW_MIN_SALARY: num(180_000, 0, 100_000_000),

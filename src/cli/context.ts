@@ -33,7 +33,7 @@ export function commandContext(args: GlobalArgs): CommandContext {
   const env = { ...process.env };
   if (args.databaseUrl !== undefined) env.DATABASE_URL = args.databaseUrl;
   const config = loadConfigOrExit(env);
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, { name: config.queueName });
   if (config.ignoredRedisVariables.length > 0 && !warnedRedis) {
     warnedRedis = true;
     log.warn(`${config.ignoredRedisVariables.join(', ')} ignored: this service needs no Redis (PostgreSQL is the queue)`);

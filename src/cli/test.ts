@@ -9,7 +9,6 @@ import type { Pool } from '../db/pool.ts';
 import { loadBrand } from '../review/brand.ts';
 import { postingSchema, type ReviewOutput } from '../review/contracts.ts';
 import { DIMENSION_TITLES, DIMENSIONS } from '../review/dimensions.ts';
-import { createProvider } from '../review/providers/index.ts';
 import { RateLimitedError } from '../review/providers/provider.ts';
 import { createVariants, reviewWithVariant } from '../review/variants.ts';
 import { CliError, commandContext, type CommandContext, type GlobalArgs } from './context.ts';
@@ -44,7 +43,7 @@ async function reviewNow(ctx: CommandContext, pool: Pool, jobId: string): Promis
   if (rows.length === 0) throw new CliError(`Job ${jobId} not found`);
   const row = rows[0];
   const posting = postingSchema.parse(row);
-  const variants = createVariants(ctx.config, ctx.log, createProvider(ctx.config, ctx.log));
+  const variants = createVariants(ctx.config, ctx.log);
   const { brand } = await loadBrand(pool);
   const started = performance.now();
   let result;

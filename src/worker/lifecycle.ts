@@ -65,7 +65,8 @@ function reviewRow(r: ReviewRecord) {
   };
 }
 
-export function createLifecycle(pool: Pool, workerId: string, settings: { maxRetries: number; retryDelaySeconds: number }): Lifecycle {
+export function createLifecycle(pool: Pool, workerId: string, settings: { maxRetries: number; retryDelaySeconds: number; batchSize: number }): Lifecycle {
+  const batch = { maxSize: settings.batchSize };
   const claim = createBatcher<{ jobId: string; queueId: string }, ClaimedPosting | null>(async (items) => {
     const { rows } = await pool.query<ClaimedPosting>('select * from app_private.claim_reviews($1, $2::uuid[], $3::bigint[])', [
       workerId,
@@ -74,7 +75,7 @@ export function createLifecycle(pool: Pool, workerId: string, settings: { maxRet
     ]);
     const byId = new Map(rows.map((r) => [r.id, r]));
     return items.map((i) => byId.get(i.jobId) ?? null);
-  });
+  }, batch);
 
   const record = createBatcher<ReviewRecord, boolean>(async (items) => {
     const { rows } = await pool.query<{ job_id: string }>('select job_id from app_private.record_reviews($1, $2::jsonb) as job_id', [
@@ -83,7 +84,7 @@ export function createLifecycle(pool: Pool, workerId: string, settings: { maxRet
     ]);
     const recorded = new Set(rows.map((r) => r.job_id));
     return items.map((i) => recorded.has(i.job_id));
-  });
+  }, batch);
 
   const fail = createBatcher<ReviewFailure, FailureOutcome | null>(async (items) => {
     const { rows } = await pool.query<FailureOutcome>('select * from app_private.record_review_failures($1, $2::jsonb, $3, $4)', [
@@ -94,7 +95,7 @@ export function createLifecycle(pool: Pool, workerId: string, settings: { maxRet
     ]);
     const byId = new Map(rows.map((r) => [r.job_id, r]));
     return items.map((i) => byId.get(i.job_id) ?? null);
-  });
+  }, batch);
 
   return {
     claim: (jobId, queueId) => claim({ jobId, queueId }),
